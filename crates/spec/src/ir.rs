@@ -116,7 +116,12 @@ pub enum AuthCarrier {
 /// A WebSocket channel: one URL a client connects to, and the messages on it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Channel {
+    /// Unique among the API's channels.
     pub name: Name,
+    /// Fern: the package path of the file that declares the channel, so an SDK can nest
+    /// it the way Fern's own SDKs do (`empathic-voice/chat.yml` gives `[empathic-voice]`
+    /// and `client.empathicVoice.chat`). Empty for AsyncAPI and for root-level files.
+    pub namespace: Vec<Name>,
     pub docs: Option<String>,
     /// The address relative to the server URL, with `{param}` placeholders, e.g. `/chat/{id}`.
     pub address: String,
