@@ -1,0 +1,114 @@
+//! Serde helpers for the shapes generated models cannot express with derives alone:
+//! fixed (literal) values, and unions told apart by a tag property that keep unknown
+//! variants instead of failing.
+
+use serde::de::Error as _;
+use serde::ser::Error as _;
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use serde_json::Value;
+
+/// Serializes the literal whose JSON text is `json`.
+pub fn serialize_literal<S: Serializer>(json: &str, serializer: S) -> Result<S::Ok, S::Error> {
+    let value: Value = serde_json::from_str(json).map_err(S::Error::custom)?;
+    value.serialize(serializer)
+}
+
+/// Reads a value and checks that it is the literal whose JSON text is `json`.
+pub fn deserialize_literal<'de, D: Deserializer<'de>>(
+    json: &str,
+    deserializer: D,
+) -> Result<(), D::Error> {
+    let found = Value::deserialize(deserializer)?;
+    let expected: Value = serde_json::from_str(json).map_err(D::Error::custom)?;
+    if found == expected {
+        Ok(())
+    } else {
+        Err(D::Error::custom(format!("expected {json}, found {found}")))
+    }
+}
+
+/// Serializes one variant of a tagged union: the variant's own fields with the tag
+/// property added when the variant does not already carry it.
+pub fn serialize_tagged<S: Serializer, T: Serialize>(
+    property: &str,
+    tag: &str,
+    variant: &T,
+    serializer: S,
+) -> Result<S::Ok, S::Error> {
+    let mut value = serde_json::to_value(variant).map_err(S::Error::custom)?;
+    if let Value::Object(fields) = &mut value {
+        fields
+            .entry(property)
+            .or_insert_with(|| Value::String(tag.to_owned()));
+    }
+    value.serialize(serializer)
+}
+
+/// The tag of a received value: the string at `property`, when there is one.
+pub fn tag<'v>(value: &'v Value, property: &str) -> Option<&'v str> {
+    value.get(property).and_then(Value::as_str)
+}
+
+/// Reads one variant of a tagged union from an already parsed value.
+pub fn variant<T: serde::de::DeserializeOwned, E: serde::de::Error>(value: Value) -> Result<T, E> {
+    serde_json::from_value(value).map_err(E::custom)
+}
+
+#[cfg(test)]
+mod tests {
+    use serde::Deserialize;
+    use serde_json::json;
+
+    use super::*;
+
+    #[derive(Debug, PartialEq, Default)]
+    struct Chat;
+
+    impl Serialize for Chat {
+        fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+            serialize_literal("\"chat\"", serializer)
+        }
+    }
+
+    impl<'de> Deserialize<'de> for Chat {
+        fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Chat, D::Error> {
+            deserialize_literal("\"chat\"", deserializer).map(|()| Chat)
+        }
+    }
+
+    #[derive(Debug, PartialEq, Serialize, Deserialize)]
+    struct Ping {
+        n: u32,
+    }
+
+    #[test]
+    fn literals_round_trip_and_reject_others() {
+        assert_eq!(serde_json::to_string(&Chat).unwrap(), "\"chat\"");
+        assert_eq!(serde_json::from_str::<Chat>("\"chat\"").unwrap(), Chat);
+        let error = serde_json::from_str::<Chat>("\"chit\"").unwrap_err();
+        assert_eq!(error.to_string(), "expected \"chat\", found \"chit\"");
+    }
+
+    #[test]
+    fn tagged_variants_gain_their_tag_once() {
+        let value = serialize_tagged(
+            "type",
+            "ping",
+            &Ping { n: 1 },
+            serde_json::value::Serializer,
+        );
+        assert_eq!(value.unwrap(), json!({"type": "ping", "n": 1}));
+        let already = json!({"type": "ping", "n": 1});
+        let value = serialize_tagged("type", "other", &already, serde_json::value::Serializer);
+        assert_eq!(value.unwrap(), already);
+    }
+
+    #[test]
+    fn reads_tags_and_variants() {
+        let value = json!({"type": "ping", "n": 2});
+        assert_eq!(tag(&value, "type"), Some("ping"));
+        assert_eq!(tag(&json!({"type": 1}), "type"), None);
+        let ping: Result<Ping, serde_json::Error> = variant(value);
+        assert_eq!(ping.unwrap(), Ping { n: 2 });
+    }
+}
