@@ -1,0 +1,204 @@
+"""The async and sync sockets against a real server: send, receive, handlers, reconnect."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import threading
+from typing import Any
+
+import pytest
+from websockets.sync.server import ServerConnection
+from wsserver import TestServer, Visit, drop
+
+from _runtime import (
+    AsyncSocket,
+    AuthBinding,
+    Carrier,
+    ClientConfig,
+    Dispatcher,
+    ReconnectFailedError,
+    ReconnectOptions,
+    Route,
+    SyncSocket,
+    UnknownMessage,
+    WireModel,
+)
+from _runtime.handshake import Credential
+
+FAST = ReconnectOptions(initial_delay=0.05, max_delay=0.2, jitter=0.1, max_attempts=4)
+
+
+class Echo(WireModel):
+    data: Any
+
+
+DISPATCH = Dispatcher(by_field=[("type", {"echo": Route("echo", Echo)})])
+
+
+def plan(
+    server: TestServer,
+    credential: Credential | None = None,
+    reconnect: ReconnectOptions = FAST,
+) -> Any:
+    config = ClientConfig(
+        client="TestClient",
+        environment=None,
+        base_url=server.url,
+        headers={},
+        credentials={"secret": credential},
+        reconnect=reconnect,
+    )
+    auth = (
+        [AuthBinding("secret", False, Carrier("first_message", "secret"))]
+        if credential
+        else []
+    )
+    return config.plan(
+        channel="chat", path="/chat", path_params={}, query={}, headers={}, auth=auth
+    )
+
+
+def drop_after_first(server: TestServer, ws: ServerConnection, visit: Visit) -> None:
+    """First connection: take one message, then crash; later ones echo."""
+    first = len(server.visits) == 1
+    for frame in ws:
+        data = json.loads(frame)
+        visit.received.append(data)
+        if first and len(visit.received) == 2:
+            drop(ws)
+            return
+        if "secret" not in data:
+            ws.send(json.dumps({"type": "echo", "data": data}))
+
+
+async def test_async_send_receive_iterate_and_handlers(
+    make_server: type[TestServer],
+) -> None:
+    server = make_server()
+    seen: list[str] = []
+
+    async def on_echo(message: Echo) -> None:
+        seen.append(f"async:{message.data}")
+
+    async with AsyncSocket[Any](plan(server), DISPATCH, FAST) as socket:
+        socket._on("echo", on_echo)
+        socket._on("unknown", lambda message: seen.append(f"unknown:{message.data}"))
+        await socket._send_message({"n": 1})
+        first = await socket.recv()
+        assert isinstance(first, Echo) and first.data == {"n": 1}
+        await socket._send_message({"type": "surprise"})
+        await socket._send_message({"n": 2})
+        got = []
+        async for message in socket:
+            got.append(message)
+            if len(got) == 2:
+                break
+    assert isinstance(got[0], Echo) and got[0].data == {"type": "surprise"}
+    assert got[1].data == {"n": 2}
+    assert seen == ["async:{'n': 1}", "async:{'type': 'surprise'}", "async:{'n': 2}"]
+    assert socket.state == "closed"
+    assert [m async for m in socket] == []
+
+
+async def test_async_unknown_messages_are_delivered(
+    make_server: type[TestServer],
+) -> None:
+    def speak(server: TestServer, ws: ServerConnection, visit: Visit) -> None:
+        ws.send('{"type":"new-kind","x":1}')
+        ws.close()
+
+    server = make_server(speak)
+    async with AsyncSocket[Any](plan(server), DISPATCH, FAST) as socket:
+        message = await socket.recv()
+        assert isinstance(message, UnknownMessage)
+        assert message.data == {"type": "new-kind", "x": 1}
+        assert [m async for m in socket] == []
+
+
+async def test_async_reconnects_with_queued_sends_in_order_and_fresh_auth(
+    make_server: type[TestServer],
+) -> None:
+    server = make_server(drop_after_first)
+    calls: list[int] = []
+
+    async def secret() -> str:
+        calls.append(1)
+        return f"s{len(calls)}"
+
+    reconnecting = asyncio.Event()
+    async with AsyncSocket[Any](plan(server, secret), DISPATCH, FAST) as socket:
+        socket._on("reconnecting", lambda attempt: reconnecting.set())
+        await socket._send_message({"n": 1})
+        await asyncio.wait_for(reconnecting.wait(), 5)
+        for n in (2, 3, 4):
+            await socket._send_message({"n": n})
+        replies = [await asyncio.wait_for(socket.recv(), 5) for _ in range(3)]
+    assert [r.data["n"] for r in replies] == [2, 3, 4]
+    assert server.visits[0].received == [{"secret": "s1"}, {"n": 1}]
+    assert server.visits[1].received == [{"secret": "s2"}, {"n": 2}, {"n": 3}, {"n": 4}]
+    assert len(calls) == 2
+
+
+async def test_async_gives_up_after_bounded_attempts(
+    make_server: type[TestServer],
+) -> None:
+    def crash(server: TestServer, ws: ServerConnection, visit: Visit) -> None:
+        drop(ws)
+
+    server = make_server(crash)
+    options = ReconnectOptions(initial_delay=0.01, max_delay=0.02, max_attempts=2)
+    attempts: list[int] = []
+    async with AsyncSocket[Any](
+        plan(server, reconnect=options), DISPATCH, options
+    ) as socket:
+        socket._on("reconnecting", attempts.append)
+        with pytest.raises(ReconnectFailedError, match="2 reconnect attempts failed"):
+            await asyncio.wait_for(socket.recv(), 5)
+    assert attempts == [1, 2]
+
+
+def test_sync_send_receive_and_reconnect(make_server: type[TestServer]) -> None:
+    server = make_server(drop_after_first)
+    calls: list[int] = []
+
+    def secret() -> str:
+        calls.append(1)
+        return f"s{len(calls)}"
+
+    reconnecting = threading.Event()
+    echoed: list[Any] = []
+    with SyncSocket[Any](plan(server, secret), DISPATCH, FAST) as socket:
+        socket._on("reconnecting", lambda attempt: reconnecting.set())
+        socket._on("echo", lambda message: echoed.append(message.data))
+        socket._send_message({"n": 1})
+        assert reconnecting.wait(5)
+        socket._send_message({"n": 2})
+        socket._send_message({"n": 3})
+        got = []
+        for message in socket:
+            got.append(message.data["n"])
+            if len(got) == 2:
+                break
+    assert got == [2, 3]
+    assert echoed == [{"n": 2}, {"n": 3}]
+    assert server.visits[1].received == [{"secret": "s2"}, {"n": 2}, {"n": 3}]
+    assert socket.state == "closed"
+    assert list(socket) == []
+
+
+def test_sync_rejects_async_handlers_without_stopping(
+    make_server: type[TestServer],
+) -> None:
+    server = make_server()
+    errors: list[Exception] = []
+
+    async def wrong(message: Echo) -> None:
+        return None
+
+    with SyncSocket[Any](plan(server), DISPATCH, FAST) as socket:
+        socket._on("echo", wrong)
+        socket._on("error", errors.append)
+        socket._send_message({"n": 1})
+        assert socket.recv(timeout=5).data == {"n": 1}
+    assert "sync client" in str(errors[0])
