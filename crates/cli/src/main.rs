@@ -1,5 +1,7 @@
 //! The `duplex` binary: one subcommand per job, each in its own module.
 
+mod check;
+
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
@@ -16,9 +18,14 @@ struct Cli {
 }
 
 #[derive(Debug, Subcommand)]
-enum Command {}
+enum Command {
+    /// Load API definitions and report every fault (exit 0 valid, 1 invalid, 2 usage).
+    Check(check::CheckArgs),
+}
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    match cli.command {}
+    match cli.command {
+        Command::Check(args) => check::run(&args),
+    }
 }

@@ -6,16 +6,20 @@
 //! - [`naming`]: identifier forms and collision handling, decided once for all languages.
 //! - [`diagnostics`]: faults with file, line and column.
 //! - [`source`]: the spanned YAML/JSON tree both loaders read.
-//! - `asyncapi`: the AsyncAPI 2.x/3.0 loader.
+//! - `asyncapi`: the AsyncAPI 2.x/3.0 loader; `fern`: the Fern Definition loader.
+//! - [`cycles`], [`recognize`]: language-neutral passes over a finished IR.
 //! - [`discover`]: finds the documents in a folder tree (used by corpus tests).
 
+pub mod cycles;
 pub mod diagnostics;
 pub mod discover;
 pub mod ir;
 pub mod naming;
+pub mod recognize;
 pub mod source;
 
 mod asyncapi;
+mod fern;
 
 use std::path::Path;
 
@@ -34,13 +38,6 @@ impl Loaded {
     pub fn has_errors(&self) -> bool {
         self.diagnostics.iter().any(Diagnostic::is_error)
     }
-
-    fn failed(diagnostic: Diagnostic) -> Loaded {
-        Loaded {
-            api: None,
-            diagnostics: vec![diagnostic],
-        }
-    }
 }
 
 /// Loads the API definition at `path`: a Fern definition folder, or an AsyncAPI
@@ -52,14 +49,7 @@ pub fn load(path: &Path) -> Loaded {
         column: 1,
     };
     if path.is_dir() {
-        return Loaded::failed(
-            Diagnostic::error(
-                "E0005",
-                "Fern definition folders are not supported by this build yet",
-                start,
-            )
-            .with_hint("pass an AsyncAPI document (a .yml/.yaml/.json file) instead"),
-        );
+        return fern::load_definition(path);
     }
     let parsed = source::parse_file(path);
     let Some(root) = parsed.root else {
@@ -86,7 +76,7 @@ pub fn load(path: &Path) -> Loaded {
             diagnostics,
         };
     }
-    let mut loaded = asyncapi::load(&root);
+    let mut loaded = asyncapi::load(path, root);
     let mut diagnostics = parsed.diagnostics;
     diagnostics.append(&mut loaded.diagnostics);
     loaded.diagnostics = diagnostics;

@@ -1,0 +1,146 @@
+//! AsyncAPI servers → [`Server`]s, with their variables and security requirements.
+//!
+//! 2.x servers carry a full `url`; 3.0 servers split it into `host` and `pathname`.
+//! Either way the IR gets one URL with `{variable}` placeholders. A server whose
+//! protocol is not `ws`/`wss` is kept (it is part of the document) but warned about.
+
+use crate::diagnostics::Diagnostic;
+use crate::ir::{Server, ServerVariable};
+use crate::naming::{Name, Scope};
+use crate::source::Node;
+
+use super::Loader;
+use super::schema::{At, docs};
+
+/// A server together with the security schemes its `security` requirements name.
+#[derive(Debug)]
+pub(crate) struct Servers {
+    pub list: Vec<Server>,
+    /// `(server name, scheme names)` for every server, in document order.
+    pub security: Vec<(String, Vec<String>)>,
+}
+
+impl<'a> Loader<'a> {
+    pub fn servers(&mut self, root: &At<'a>) -> Servers {
+        let mut servers = Servers {
+            list: Vec::new(),
+            security: Vec::new(),
+        };
+        if let Some(node) = root.node.get("servers")
+            && !node.is_map()
+        {
+            self.diags.push(node.type_error("`servers`", "a mapping"));
+            return servers;
+        }
+        let mut scope = Scope::new();
+        for (key, at) in root.entries("servers") {
+            let Some(server) = self.follow(at.node) else {
+                continue;
+            };
+            if !server.is_map() {
+                self.diags.push(server.type_error("a server", "a mapping"));
+                continue;
+            }
+            let protocol = server
+                .required_str("protocol", &mut self.diags)
+                .unwrap_or("")
+                .to_ascii_lowercase();
+            let url = if self.v3 {
+                let host = server.required_str("host", &mut self.diags).unwrap_or("");
+                let path = server.str_field("pathname", &mut self.diags).unwrap_or("");
+                format!("{protocol}://{host}{path}")
+            } else {
+                let url = server.required_str("url", &mut self.diags).unwrap_or("");
+                if url.contains("://") || url.is_empty() {
+                    url.to_owned()
+                } else {
+                    format!("{protocol}://{url}")
+                }
+            };
+            if !matches!(protocol.as_str(), "ws" | "wss" | "") {
+                let at = server.get("protocol").unwrap_or(server);
+                self.diags.push(
+                    Diagnostic::warning(
+                        "W0501",
+                        format!("server `{key}` uses protocol `{protocol}`, not WebSocket (`ws`/`wss`)"),
+                        at.location(),
+                    )
+                    .with_hint("Duplex generates WebSocket clients; this server is kept but clients cannot connect to it"),
+                );
+            }
+            let variables = self.server_variables(server);
+            let schemes = self.security_requirements(server);
+            servers.security.push((key.to_owned(), schemes));
+            servers.list.push(Server {
+                name: scope.claim(Name::new(key)),
+                url,
+                urls: Default::default(),
+                protocol,
+                docs: docs(server),
+                variables,
+            });
+        }
+        servers
+    }
+
+    fn server_variables(&mut self, server: &'a Node) -> Vec<ServerVariable> {
+        let Some(vars) = server.map_field("variables", &mut self.diags) else {
+            return Vec::new();
+        };
+        let mut out = Vec::new();
+        for entry in vars.entries() {
+            let Some(var) = self.follow(&entry.value) else {
+                continue;
+            };
+            let allowed = var
+                .seq_field("enum", &mut self.diags)
+                .unwrap_or(&[])
+                .iter()
+                .map(scalar_text)
+                .collect();
+            out.push(ServerVariable {
+                name: Name::new(&entry.key),
+                default: var.get("default").map(scalar_text),
+                allowed,
+                docs: docs(var),
+            });
+        }
+        out
+    }
+
+    /// The scheme names of a `security` list (`[{ApiKey: []}, {Token: []}]`).
+    pub fn security_requirements(&mut self, node: &'a Node) -> Vec<String> {
+        let mut names = Vec::new();
+        for requirement in node.seq_field("security", &mut self.diags).unwrap_or(&[]) {
+            let Some(requirement) = self.follow(requirement) else {
+                continue;
+            };
+            if self.v3 {
+                // 3.0: a list of Security Scheme objects or refs to them.
+                if let Some(Ok((_, Some(target)))) = requirement
+                    .get("$ref")
+                    .map(|_| self.files.follow(requirement))
+                    && let Some(name) = target.pointer.rsplit('/').next()
+                {
+                    names.push(crate::source::unescape_pointer_token(name).into_owned());
+                } else if let Some(name) = requirement.get("name").and_then(Node::as_str) {
+                    names.push(name.to_owned());
+                }
+            } else if requirement.is_map() {
+                names.extend(requirement.entries().iter().map(|e| e.key.clone()));
+            } else {
+                self.diags
+                    .push(requirement.type_error("a security requirement", "a mapping"));
+            }
+        }
+        names
+    }
+}
+
+/// A scalar as text (`1` → `"1"`), for server variable values.
+fn scalar_text(node: &Node) -> String {
+    match node.as_str() {
+        Some(s) => s.to_owned(),
+        None => node.to_json().to_string(),
+    }
+}

@@ -1,0 +1,229 @@
+//! The backstop: the official AsyncAPI JSON Schemas (vendored from `@asyncapi/specs`,
+//! see `schemas/README.md`), run after our own checks.
+//!
+//! Our own diagnostics are more precise, so this only reports what they missed, as
+//! `E0401` at the line of the offending node. Each schema error's instance path is a
+//! JSON pointer into the document, which [`Node::pointer`] maps back to a position.
+//! For `oneOf`/`anyOf` failures, the deepest error of any branch is reported, which
+//! is nearly always the real fault rather than "matches none of the alternatives".
+
+use std::sync::OnceLock;
+
+use jsonschema::error::ValidationErrorKind;
+use jsonschema::{Draft, ValidationError, Validator};
+
+use serde_json::Value as Json;
+
+use crate::diagnostics::Diagnostic;
+use crate::source::{Node, Value, unescape_pointer_token};
+
+use super::refs::Files;
+
+/// At most this many schema errors are reported per document.
+const MAX_ERRORS: usize = 20;
+
+/// How many nodes `$ref` inlining may produce before refs are left as they are.
+const INLINE_BUDGET: usize = 200_000;
+
+const SCHEMAS: &[(&str, &str)] = &[
+    ("2.0.0", include_str!("../../schemas/asyncapi-2.0.0.json")),
+    ("2.1.0", include_str!("../../schemas/asyncapi-2.1.0.json")),
+    ("2.2.0", include_str!("../../schemas/asyncapi-2.2.0.json")),
+    ("2.3.0", include_str!("../../schemas/asyncapi-2.3.0.json")),
+    ("2.4.0", include_str!("../../schemas/asyncapi-2.4.0.json")),
+    ("2.5.0", include_str!("../../schemas/asyncapi-2.5.0.json")),
+    ("2.6.0", include_str!("../../schemas/asyncapi-2.6.0.json")),
+    ("3.0.0", include_str!("../../schemas/asyncapi-3.0.0.json")),
+];
+
+/// Compiled validators, one per version, built on first use.
+static VALIDATORS: [OnceLock<Option<Validator>>; 8] = [const { OnceLock::new() }; 8];
+
+/// Validates `root` against the schema of `version`. Errors at or below a pointer in
+/// `covered` are left out: a precise diagnostic already explains them.
+pub(super) fn validate(files: &Files, version: &str, covered: &[String]) -> Vec<Diagnostic> {
+    let root = files.main_root();
+    let Some(index) = SCHEMAS.iter().position(|(v, _)| *v == version) else {
+        return Vec::new();
+    };
+    let validator = VALIDATORS[index].get_or_init(|| {
+        let schema: serde_json::Value = serde_json::from_str(SCHEMAS[index].1).ok()?;
+        jsonschema::options()
+            .with_draft(Draft::Draft7)
+            .should_validate_formats(false)
+            .build(&schema)
+            .ok()
+    });
+    let Some(validator) = validator else {
+        return Vec::new();
+    };
+    // The schemas expect `$ref`s already resolved, as AsyncAPI parsers do.
+    let mut inliner = Inliner {
+        files,
+        v3: version.starts_with('3'),
+        active: Vec::new(),
+        path: Vec::new(),
+        budget: INLINE_BUDGET,
+    };
+    let instance = inliner.inline(root);
+    let mut out: Vec<Diagnostic> = Vec::new();
+    for error in validator.iter_errors(&instance) {
+        let error = deepest(&error);
+        // The AsyncAPI schemas' `oneOf`s overlap (a `$ref` matches several branches):
+        // matching more than one is not a fault of the document.
+        if matches!(error.kind(), ValidationErrorKind::OneOfMultipleValid { .. }) {
+            continue;
+        }
+        let pointer = error.instance_path().as_str().to_owned();
+        if covered
+            .iter()
+            .any(|c| pointer == *c || pointer.starts_with(&format!("{c}/")))
+        {
+            continue;
+        }
+        let diag = diagnostic(&locate(files, root, &pointer), &pointer, error);
+        if out.iter().any(|d| d.location == diag.location) {
+            continue;
+        }
+        out.push(diag);
+        if out.len() >= MAX_ERRORS {
+            break;
+        }
+    }
+    out
+}
+
+/// For `oneOf`/`anyOf` failures, the error that got deepest into the document.
+fn deepest<'e>(error: &'e ValidationError<'e>) -> &'e ValidationError<'e> {
+    let context = match error.kind() {
+        ValidationErrorKind::OneOfNotValid { context } | ValidationErrorKind::AnyOf { context } => {
+            context
+        }
+        _ => return error,
+    };
+    let depth = |e: &ValidationError<'_>| e.instance_path().as_str().matches('/').count();
+    let mut best: &ValidationError<'_> = error;
+    for branch in context {
+        for candidate in branch {
+            let candidate = deepest(candidate);
+            if depth(candidate) > depth(best) {
+                best = candidate;
+            }
+        }
+    }
+    best
+}
+
+/// Builds the document as JSON with every resolvable `$ref` replaced by its target,
+/// except in the 3.0 slots that must hold a Reference Object (an operation's
+/// `channel` and `messages`, a channel's `servers`). A ref that would recurse into
+/// itself becomes `{}`; remote or broken refs stay as they are.
+struct Inliner<'a> {
+    files: &'a Files,
+    v3: bool,
+    /// The targets being inlined, innermost last, to stop recursion.
+    active: Vec<*const Node>,
+    /// The instance path being built.
+    path: Vec<String>,
+    budget: usize,
+}
+
+impl<'a> Inliner<'a> {
+    fn inline(&mut self, node: &'a Node) -> Json {
+        self.budget = self.budget.saturating_sub(1);
+        match &node.value {
+            Value::Map(entries) => {
+                if self.budget > 0
+                    && !self.reference_slot()
+                    && let Some(Ok((target, Some(_)))) =
+                        node.get("$ref").map(|_| self.files.follow(node))
+                {
+                    if self.active.contains(&(target as *const Node)) {
+                        return Json::Object(Default::default());
+                    }
+                    self.active.push(target);
+                    let out = self.inline(target);
+                    self.active.pop();
+                    return out;
+                }
+                let mut out = serde_json::Map::new();
+                for entry in entries {
+                    self.path.push(entry.key.clone());
+                    out.insert(entry.key.clone(), self.inline(&entry.value));
+                    self.path.pop();
+                }
+                Json::Object(out)
+            }
+            Value::Seq(items) => {
+                let mut out = Vec::with_capacity(items.len());
+                for (i, item) in items.iter().enumerate() {
+                    self.path.push(i.to_string());
+                    out.push(self.inline(item));
+                    self.path.pop();
+                }
+                Json::Array(out)
+            }
+            _ => node.to_json(),
+        }
+    }
+
+    /// Whether the current position must stay a Reference Object (3.0 only).
+    fn reference_slot(&self) -> bool {
+        if !self.v3 {
+            return false;
+        }
+        match self.path.as_slice() {
+            [.., last] if last == "channel" => true,
+            [.., list, index] => {
+                (list == "messages" || list == "servers") && index.parse::<usize>().is_ok()
+            }
+            _ => false,
+        }
+    }
+}
+
+/// The node an instance path of the inlined document stands for, following `$ref`s
+/// (so a fault inside a referenced file is reported in that file).
+fn locate<'a>(files: &'a Files, root: &'a Node, pointer: &str) -> &'a Node {
+    let mut node = root;
+    for token in pointer.split('/').skip(1) {
+        node = files.follow(node).map_or(node, |(n, _)| n);
+        let key = unescape_pointer_token(token);
+        let next = match &node.value {
+            Value::Seq(items) => key.parse::<usize>().ok().and_then(|i| items.get(i)),
+            _ => node.get(&key),
+        };
+        match next {
+            Some(next) => node = next,
+            None => break,
+        }
+    }
+    files.follow(node).map_or(node, |(n, _)| n)
+}
+
+fn diagnostic(node: &Node, pointer: &str, error: &ValidationError<'_>) -> Diagnostic {
+    let shown = if pointer.is_empty() {
+        "the document"
+    } else {
+        pointer
+    };
+    let (location, message) = match error.kind() {
+        ValidationErrorKind::AdditionalProperties { unexpected } => {
+            let key = unexpected.first().map(String::as_str).unwrap_or("");
+            let at = node
+                .entry(key)
+                .map_or_else(|| node.location(), |e| e.key_pos.location());
+            (at, format!("`{key}` is not allowed in {shown}"))
+        }
+        ValidationErrorKind::Required { property } => (
+            node.location(),
+            format!("{shown} is missing the required field {property}"),
+        ),
+        _ => (
+            node.location(),
+            format!("{shown} does not match the AsyncAPI schema: {error}"),
+        ),
+    };
+    Diagnostic::error("E0401", message, location)
+        .with_hint("see the AsyncAPI specification for the fields this object takes")
+}
