@@ -108,6 +108,10 @@ fn corpus_verdicts() {
             .replace('\\', "/");
         let verdict = match doc.kind {
             DocumentKind::AsyncApi => expected(&relative, &gaps),
+            // The MANIFEST: `realtime.older-1c645a9.yml` uses the undefined type `Model`.
+            DocumentKind::Fern if relative.starts_with("fern/test-definitions/") => {
+                Verdict::Invalid
+            }
             DocumentKind::Fern => Verdict::Valid,
         };
         complaints.extend(check(&doc.path, &relative, &verdict));

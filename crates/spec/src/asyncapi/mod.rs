@@ -16,6 +16,7 @@
 
 mod channels_v2;
 mod channels_v3;
+mod checks;
 mod messages;
 mod params;
 mod refs;
@@ -98,6 +99,7 @@ pub(crate) fn load(path: &Path, root: Node) -> Loaded {
     };
     let root = At::new(files.main_root(), "");
     let (title, api_version, api_docs) = loader.info(&root);
+    loader.document_checks(&root);
     let servers = loader.servers(&root);
     let auth = loader.security_schemes(&root);
     let mut channels = if loader.v3 {

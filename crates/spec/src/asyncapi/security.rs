@@ -26,7 +26,11 @@ impl<'a> Loader<'a> {
                 continue;
             };
             let name = node.str_field("name", &mut self.diags).unwrap_or("");
-            let place = node.str_field("in", &mut self.diags).unwrap_or("");
+            let place = if matches!(kind, "httpApiKey" | "apiKey") {
+                node.required_str("in", &mut self.diags).unwrap_or("")
+            } else {
+                node.str_field("in", &mut self.diags).unwrap_or("")
+            };
             let bearer = || AuthCarrier::Header {
                 name: "Authorization".to_owned(),
                 prefix: Some("Bearer ".to_owned()),
@@ -41,6 +45,7 @@ impl<'a> Loader<'a> {
                         "query" => AuthCarrier::Query {
                             name: name.to_owned(),
                         },
+                        "" => continue,
                         _ => {
                             self.unsupported_place(node, key, place);
                             continue;

@@ -50,7 +50,7 @@ pub(super) fn validate(files: &Files, version: &str, covered: &[String]) -> Vec<
         let schema: serde_json::Value = serde_json::from_str(SCHEMAS[index].1).ok()?;
         jsonschema::options()
             .with_draft(Draft::Draft7)
-            .should_validate_formats(false)
+            .should_validate_formats(true)
             .build(&schema)
             .ok()
     });
