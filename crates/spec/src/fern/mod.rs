@@ -79,7 +79,7 @@ pub(crate) fn load_definition(dir: &Path) -> Loaded {
     types::collect(&files, &symbols, &mut drafts, &mut diags);
 
     let mut channels = Vec::new();
-    for (file, (name, namespace)) in channel_names(&files) {
+    for (file, (name, namespace)) in channel_names(&files, &mut diags) {
         let Some(node) = file.root.get("channel") else {
             continue;
         };
@@ -114,6 +114,7 @@ pub(crate) fn load_definition(dir: &Path) -> Loaded {
         channels,
         types,
     };
+    diags.sort_by(|a, b| a.location.cmp(&b.location));
     Loaded {
         api: Some(api),
         diagnostics: diags,
@@ -125,11 +126,31 @@ pub(crate) fn load_definition(dir: &Path) -> Loaded {
 /// as Fern's SDKs do (`empathic-voice/chat.yml` → `client.empathicVoice.chat`). When
 /// two files share a name, their channels are named after the whole package path
 /// (`empathicVoiceChat`), so the name alone is unique too.
-fn channel_names(files: &[FernFile]) -> Vec<(&FernFile, (Name, Vec<Name>))> {
-    let with_channel: Vec<&FernFile> = files
-        .iter()
-        .filter(|f| f.root.get("channel").is_some() && !f.package.is_empty())
-        .collect();
+fn channel_names<'a>(
+    files: &'a [FernFile],
+    diags: &mut Vec<Diagnostic>,
+) -> Vec<(&'a FernFile, (Name, Vec<Name>))> {
+    let mut with_channel: Vec<&FernFile> = Vec::new();
+    for file in files {
+        let Some(channel) = file.root.entry("channel") else {
+            continue;
+        };
+        if file.package.is_empty() {
+            diags.push(
+                Diagnostic::error(
+                    "F0208",
+                    format!(
+                        "`{}` cannot hold a channel: it has no package name",
+                        file.rel
+                    ),
+                    channel.key_pos.location(),
+                )
+                .with_hint("move the channel into a file of its own, such as `chat.yml`"),
+            );
+        } else {
+            with_channel.push(file);
+        }
+    }
     let mut uses: BTreeMap<&str, usize> = BTreeMap::new();
     for file in &with_channel {
         if let Some(last) = file.package.last() {

@@ -23,7 +23,6 @@ pub struct Draft {
     pub hint: NameHint,
     pub docs: Option<String>,
     pub deprecated: bool,
-    pub location: Location,
     pub body: Body,
 }
 
@@ -144,7 +143,6 @@ impl Reader<'_> {
             hint,
             docs,
             deprecated,
-            location: node.location(),
             body,
         }
     }
