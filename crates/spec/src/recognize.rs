@@ -1,11 +1,13 @@
 //! Language-neutral finishing passes over a loaded channel: the names of the methods
 //! that send messages, and how a client tells received messages apart.
 //!
-//! A message is recognised by a property that is required and holds one constant
-//! value (a `const`, a one-value enum, a literal type). When every message of a
-//! direction has such a property under the same name with distinct values, that
-//! property is the channel's discriminator. Otherwise the IR says honestly that the
-//! messages are [`Recognition::Ambiguous`], and why.
+//! A message is recognised by a property that holds one constant value (a `const`, a
+//! one-value enum, a literal type). When every message of a direction has such a
+//! property under the same name with distinct values, that property is the channel's
+//! discriminator. Otherwise each message whose constant property value no sibling
+//! shares is still recognised by it, and the rest are honestly
+//! [`Recognition::Ambiguous`], with the reason; a client tries the recognised ones
+//! first.
 
 use std::collections::BTreeMap;
 
@@ -78,21 +80,38 @@ fn recognize_side(messages: &mut [Message], types: &BTreeMap<TypeId, TypeDef>) -
         return Some(prop);
     }
     let count = messages.len();
-    for (message, tags) in messages.iter_mut().zip(&tags) {
-        let reason = if tags.is_empty() {
-            format!(
-                "the payload of `{}` has no required property with a constant value",
-                message.name.wire
-            )
-        } else {
-            format!("no property with a constant value tells all {count} messages apart")
+    for (i, message) in messages.iter_mut().enumerate() {
+        // A constant (property, value) that no sibling declares with the same value.
+        let own = tags[i].iter().find(|(prop, value)| {
+            tags.iter()
+                .enumerate()
+                .filter(|(j, _)| *j != i)
+                .all(|(_, other)| other.iter().all(|(p, v)| p != prop || v != value))
+        });
+        message.recognition = match own {
+            Some((property, value)) => Recognition::Field {
+                property: property.clone(),
+                value: value.clone(),
+            },
+            None if tags[i].is_empty() => Recognition::Ambiguous {
+                reason: format!(
+                    "the payload of `{}` has no property with a constant value",
+                    message.name.wire
+                ),
+            },
+            None => Recognition::Ambiguous {
+                reason: format!(
+                    "its constant properties do not tell it apart from the other {} messages",
+                    count - 1
+                ),
+            },
         };
-        message.recognition = Recognition::Ambiguous { reason };
     }
     None
 }
 
-/// The required properties of a payload that hold one constant value, looking
+/// The properties of a payload that hold one constant value (required or not: a
+/// `type: {enum: [hello]}` left optional is still a tag in practice), looking
 /// through refs, aliases and `allOf` compositions.
 pub fn literal_fields(ty: &Type, types: &BTreeMap<TypeId, TypeDef>) -> Vec<(String, Value)> {
     let mut out = Vec::new();
@@ -111,7 +130,7 @@ pub fn literal_fields(ty: &Type, types: &BTreeMap<TypeId, TypeDef>) -> Vec<(Stri
         };
         match &def.kind {
             TypeKind::Object(object) => {
-                for property in object.properties.iter().filter(|p| p.required) {
+                for property in &object.properties {
                     if let Some(value) = literal_value(&property.ty, types) {
                         out.push((property.name.wire.clone(), value));
                     }

@@ -85,7 +85,8 @@ impl Files {
 
     /// The id prefix of a file: its path relative to the main document's folder.
     pub fn display(&self, file: &Path) -> String {
-        let rel = file.strip_prefix(&self.base).unwrap_or(file);
+        let file = normalize(file);
+        let rel = file.strip_prefix(&self.base).unwrap_or(&file);
         rel.to_string_lossy().replace('\\', "/")
     }
 
