@@ -11,6 +11,9 @@
 
 use std::path::PathBuf;
 
+pub mod python;
+pub mod rust;
+pub mod typescript;
 pub mod writer;
 
 /// Choices the user makes on the command line, common to every language.

