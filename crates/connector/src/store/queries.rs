@@ -1,0 +1,436 @@
+//! The store's operations, written once and run on SQLite or PostgreSQL.
+//!
+//! Each method's body is expanded for both pool types by `on_engine!`; the SQL uses `$N`
+//! placeholders, which both engines accept. Writes that must stay consistent across
+//! concurrent writers (two connections, two processes, two nodes) open their transaction
+//! with a write on the session row: PostgreSQL then holds that row's lock and SQLite its
+//! write lock (`BEGIN IMMEDIATE`) until commit, so counting and numbering are serialised
+//! per session.
+
+use serde_json::Value;
+use sqlx::postgres::{PgPool, Postgres};
+use sqlx::sqlite::{Sqlite, SqlitePool};
+use sqlx::{Row, Transaction};
+
+use super::connect::Engine;
+use super::{EntryRole, EntryStatus, HistoryEntry, ReplyStatus, SessionRecord, Store, StoreError};
+use crate::usage::TokenUsage;
+
+/// Runs `$body` with `$pool` bound to whichever pool the store holds.
+macro_rules! on_engine {
+    ($store:expr, $pool:ident => $body:expr) => {
+        match &$store.engine {
+            Engine::Sqlite($pool) => $body,
+            Engine::Postgres($pool) => $body,
+        }
+    };
+}
+
+impl Store {
+    /// Creates a session with no messages. Fails with [`StoreError::AlreadyExists`] when the
+    /// id is taken.
+    pub async fn create_session(
+        &self,
+        id: &str,
+        connector: &str,
+        now_ms: i64,
+    ) -> Result<(), StoreError> {
+        let inserted = on_engine!(self, pool => sqlx::query(
+            "INSERT INTO sessions (id, connector, created_at_ms, last_active_ms, message_count) \
+             VALUES ($1, $2, $3, $3, 0) ON CONFLICT (id) DO NOTHING",
+        )
+        .bind(id)
+        .bind(connector)
+        .bind(now_ms)
+        .execute(pool)
+        .await?
+        .rows_affected());
+        if inserted == 0 {
+            return Err(StoreError::AlreadyExists {
+                what: format!("session `{id}`"),
+            });
+        }
+        Ok(())
+    }
+
+    /// The session `id`, or `None` when it was never created.
+    pub async fn get_session(&self, id: &str) -> Result<Option<SessionRecord>, StoreError> {
+        const SQL: &str = "SELECT id, connector, created_at_ms, last_active_ms, message_count \
+                           FROM sessions WHERE id = $1";
+        on_engine!(self, pool => {
+            let row = sqlx::query(SQL).bind(id).fetch_optional(pool).await?;
+            row.map(|row| -> Result<SessionRecord, StoreError> {
+                Ok(SessionRecord {
+                    id: row.try_get("id")?,
+                    connector: row.try_get("connector")?,
+                    created_at_ms: row.try_get("created_at_ms")?,
+                    last_active_ms: row.try_get("last_active_ms")?,
+                    message_count: to_u32("sessions.message_count", row.try_get("message_count")?)?,
+                })
+            })
+            .transpose()
+        })
+    }
+
+    /// Records activity on the session, which pushes back its idle timeout.
+    pub async fn touch_session(&self, id: &str, now_ms: i64) -> Result<(), StoreError> {
+        let updated = on_engine!(self, pool => sqlx::query(
+            "UPDATE sessions SET last_active_ms = $2 WHERE id = $1",
+        )
+        .bind(id)
+        .bind(now_ms)
+        .execute(pool)
+        .await?
+        .rows_affected());
+        if updated == 0 {
+            return Err(session_not_found(id));
+        }
+        Ok(())
+    }
+
+    /// Accepts a user message and returns its `message_number` (1 for the session's first).
+    ///
+    /// Returns `None`, storing nothing, when the session already holds `max_messages`
+    /// messages. The count is kept in the database, so the limit holds exactly across
+    /// connections and nodes. Recording the same `(session_id, message_id)` again returns the
+    /// number it got the first time and counts nothing.
+    pub async fn record_user_message(
+        &self,
+        session_id: &str,
+        message_id: &str,
+        text: &str,
+        context: Option<&Value>,
+        max_messages: u32,
+        now_ms: i64,
+    ) -> Result<Option<u32>, StoreError> {
+        let context = context.map(Value::to_string);
+        let number = on_engine!(self, pool => {
+            let mut tx = pool.begin_write().await?;
+            // First statement is a write: it takes the session row's lock (PostgreSQL) or the
+            // database write lock (SQLite) before anything is read.
+            let row = sqlx::query(
+                "UPDATE sessions SET last_active_ms = $2 WHERE id = $1 RETURNING message_count",
+            )
+            .bind(session_id)
+            .bind(now_ms)
+            .fetch_optional(&mut *tx)
+            .await?;
+            let Some(row) = row else {
+                return Err(session_not_found(session_id));
+            };
+            let count: i64 = row.try_get("message_count")?;
+            let existing = sqlx::query(
+                "SELECT message_number FROM messages WHERE session_id = $1 AND message_id = $2",
+            )
+            .bind(session_id)
+            .bind(message_id)
+            .fetch_optional(&mut *tx)
+            .await?;
+            let number = if let Some(existing) = existing {
+                Some(existing.try_get::<i64, _>("message_number")?)
+            } else if count >= i64::from(max_messages) {
+                None
+            } else {
+                let number = count + 1;
+                sqlx::query("UPDATE sessions SET message_count = $2 WHERE id = $1")
+                    .bind(session_id)
+                    .bind(number)
+                    .execute(&mut *tx)
+                    .await?;
+                sqlx::query(
+                    "INSERT INTO messages \
+                     (session_id, message_id, message_number, text, context, created_at_ms) \
+                     VALUES ($1, $2, $3, $4, $5, $6)",
+                )
+                .bind(session_id)
+                .bind(message_id)
+                .bind(number)
+                .bind(text)
+                .bind(context.as_deref())
+                .bind(now_ms)
+                .execute(&mut *tx)
+                .await?;
+                Some(number)
+            };
+            tx.commit().await?;
+            number
+        });
+        number
+            .map(|number| to_u32("messages.message_number", number))
+            .transpose()
+    }
+
+    /// Records that `agent` started replying to `message_id` (status `streaming`).
+    ///
+    /// Fails with [`StoreError::NotFound`] when the message was never recorded, and with
+    /// [`StoreError::AlreadyExists`] when this agent's reply to it was already begun.
+    pub async fn begin_reply(
+        &self,
+        session_id: &str,
+        message_id: &str,
+        agent: &str,
+        now_ms: i64,
+    ) -> Result<(), StoreError> {
+        let inserted = on_engine!(self, pool => sqlx::query(
+            "INSERT INTO replies (session_id, message_id, agent, status, text, started_at_ms) \
+             SELECT session_id, message_id, $3, 'streaming', '', $4 FROM messages \
+             WHERE session_id = $1 AND message_id = $2 \
+             ON CONFLICT (session_id, message_id, agent) DO NOTHING",
+        )
+        .bind(session_id)
+        .bind(message_id)
+        .bind(agent)
+        .bind(now_ms)
+        .execute(pool)
+        .await?
+        .rows_affected());
+        if inserted == 0 {
+            return Err(if self.message_exists(session_id, message_id).await? {
+                StoreError::AlreadyExists {
+                    what: format!(
+                        "reply of agent `{agent}` to message `{message_id}` in session `{session_id}`"
+                    ),
+                }
+            } else {
+                message_not_found(session_id, message_id)
+            });
+        }
+        Ok(())
+    }
+
+    /// Records how `agent`'s reply to `message_id` ended: its full (or partial) text, usage,
+    /// status and error. Works whether or not [`Store::begin_reply`] was called first.
+    #[allow(clippy::too_many_arguments)] // Mirrors the reply's stored columns one to one.
+    pub async fn finish_reply(
+        &self,
+        session_id: &str,
+        message_id: &str,
+        agent: &str,
+        text: &str,
+        usage: Option<&TokenUsage>,
+        status: ReplyStatus,
+        error: Option<&str>,
+        now_ms: i64,
+    ) -> Result<(), StoreError> {
+        let tokens = |count: fn(&TokenUsage) -> u64| {
+            usage.map(|usage| i64::try_from(count(usage)).unwrap_or(i64::MAX))
+        };
+        let (prompt, candidates, total) = (
+            tokens(|usage| usage.prompt_tokens),
+            tokens(|usage| usage.candidates_tokens),
+            tokens(|usage| usage.total_tokens),
+        );
+        let estimated = usage.is_some_and(|usage| usage.estimated);
+        let status = EntryStatus::from(status).as_str();
+        let written = on_engine!(self, pool => sqlx::query(
+            "INSERT INTO replies (session_id, message_id, agent, status, text, prompt_tokens, \
+             candidates_tokens, total_tokens, usage_estimated, error, started_at_ms, finished_at_ms) \
+             SELECT session_id, message_id, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11 FROM messages \
+             WHERE session_id = $1 AND message_id = $2 \
+             ON CONFLICT (session_id, message_id, agent) DO UPDATE SET \
+             status = excluded.status, text = excluded.text, \
+             prompt_tokens = excluded.prompt_tokens, candidates_tokens = excluded.candidates_tokens, \
+             total_tokens = excluded.total_tokens, usage_estimated = excluded.usage_estimated, \
+             error = excluded.error, finished_at_ms = excluded.finished_at_ms",
+        )
+        .bind(session_id)
+        .bind(message_id)
+        .bind(agent)
+        .bind(status)
+        .bind(text)
+        .bind(prompt)
+        .bind(candidates)
+        .bind(total)
+        .bind(estimated)
+        .bind(error)
+        .bind(now_ms)
+        .execute(pool)
+        .await?
+        .rows_affected());
+        if written == 0 {
+            return Err(message_not_found(session_id, message_id));
+        }
+        Ok(())
+    }
+
+    /// Marks every reply of the session still `streaming` as `interrupted` and returns their
+    /// `(message_id, agent)`, in message order.
+    ///
+    /// Called when a session is resumed: a reply still streaming then belongs to a connection
+    /// or a node that is gone (for example a node killed mid-reply).
+    pub async fn mark_interrupted(
+        &self,
+        session_id: &str,
+    ) -> Result<Vec<(String, String)>, StoreError> {
+        let mut interrupted = on_engine!(self, pool => {
+            let rows = sqlx::query(
+                "UPDATE replies SET status = 'interrupted' \
+                 WHERE session_id = $1 AND status = 'streaming' \
+                 RETURNING message_id, agent, \
+                 (SELECT message_number FROM messages m \
+                  WHERE m.session_id = replies.session_id AND m.message_id = replies.message_id) \
+                 AS message_number",
+            )
+            .bind(session_id)
+            .fetch_all(pool)
+            .await?;
+            rows.iter()
+                .map(|row| -> Result<(i64, String, String), StoreError> {
+                    Ok((row.try_get("message_number")?, row.try_get("message_id")?, row.try_get("agent")?))
+                })
+                .collect::<Result<Vec<_>, _>>()?
+        });
+        interrupted.sort();
+        Ok(interrupted
+            .into_iter()
+            .map(|(_, message_id, agent)| (message_id, agent))
+            .collect())
+    }
+
+    /// The session's history: each user message in `message_number` order, followed by the
+    /// replies to it in the order they started. Empty for an unknown session.
+    pub async fn history(&self, session_id: &str) -> Result<Vec<HistoryEntry>, StoreError> {
+        const MESSAGES: &str = "SELECT message_id, message_number, text, context, created_at_ms \
+                                FROM messages WHERE session_id = $1 ORDER BY message_number";
+        const REPLIES: &str = "SELECT r.message_id, m.message_number, r.agent, r.status, r.text, \
+             r.prompt_tokens, r.candidates_tokens, r.total_tokens, r.usage_estimated, r.error, \
+             r.started_at_ms, r.finished_at_ms \
+             FROM replies r JOIN messages m \
+             ON m.session_id = r.session_id AND m.message_id = r.message_id \
+             WHERE r.session_id = $1 ORDER BY m.message_number, r.started_at_ms, r.agent";
+        let (messages, replies) = on_engine!(self, pool => {
+            let messages = sqlx::query(MESSAGES).bind(session_id).fetch_all(pool).await?;
+            let messages = messages
+                .iter()
+                .map(|row| -> Result<HistoryEntry, StoreError> {
+                    let context: Option<String> = row.try_get("context")?;
+                    Ok(HistoryEntry {
+                        role: EntryRole::User,
+                        message_id: row.try_get("message_id")?,
+                        message_number: to_u32("messages.message_number", row.try_get("message_number")?)?,
+                        text: row.try_get("text")?,
+                        agent: None,
+                        context: context.as_deref().map(parse_context).transpose()?,
+                        status: None,
+                        usage: None,
+                        error: None,
+                        created_at_ms: row.try_get("created_at_ms")?,
+                        finished_at_ms: None,
+                    })
+                })
+                .collect::<Result<Vec<_>, _>>()?;
+            let replies = sqlx::query(REPLIES).bind(session_id).fetch_all(pool).await?;
+            let replies = replies
+                .iter()
+                .map(|row| -> Result<HistoryEntry, StoreError> {
+                    let status: String = row.try_get("status")?;
+                    let total: Option<i64> = row.try_get("total_tokens")?;
+                    let usage = match total {
+                        Some(total) => Some(TokenUsage {
+                            prompt_tokens: to_u64(row.try_get("prompt_tokens")?),
+                            candidates_tokens: to_u64(row.try_get("candidates_tokens")?),
+                            total_tokens: to_u64(Some(total)),
+                            estimated: row.try_get("usage_estimated")?,
+                        }),
+                        None => None,
+                    };
+                    Ok(HistoryEntry {
+                        role: EntryRole::Agent,
+                        message_id: row.try_get("message_id")?,
+                        message_number: to_u32("messages.message_number", row.try_get("message_number")?)?,
+                        text: row.try_get("text")?,
+                        agent: Some(row.try_get("agent")?),
+                        context: None,
+                        status: Some(EntryStatus::parse(&status)?),
+                        usage,
+                        error: row.try_get("error")?,
+                        created_at_ms: row.try_get("started_at_ms")?,
+                        finished_at_ms: row.try_get("finished_at_ms")?,
+                    })
+                })
+                .collect::<Result<Vec<_>, _>>()?;
+            (messages, replies)
+        });
+        Ok(interleave(messages, replies))
+    }
+
+    async fn message_exists(&self, session_id: &str, message_id: &str) -> Result<bool, StoreError> {
+        const SQL: &str =
+            "SELECT 1 AS found FROM messages WHERE session_id = $1 AND message_id = $2";
+        Ok(on_engine!(self, pool => sqlx::query(SQL)
+            .bind(session_id)
+            .bind(message_id)
+            .fetch_optional(pool)
+            .await?
+            .is_some()))
+    }
+}
+
+/// How each engine opens a transaction that is about to write.
+trait WritePool {
+    type Db: sqlx::Database;
+
+    async fn begin_write(&self) -> Result<Transaction<'static, Self::Db>, sqlx::Error>;
+}
+
+impl WritePool for SqlitePool {
+    type Db = Sqlite;
+
+    /// Takes the write lock at `BEGIN`, so a reader never has to upgrade (which SQLite
+    /// refuses with `SQLITE_BUSY` instead of waiting).
+    async fn begin_write(&self) -> Result<Transaction<'static, Sqlite>, sqlx::Error> {
+        self.begin_with("BEGIN IMMEDIATE").await
+    }
+}
+
+impl WritePool for PgPool {
+    type Db = Postgres;
+
+    async fn begin_write(&self) -> Result<Transaction<'static, Postgres>, sqlx::Error> {
+        self.begin().await
+    }
+}
+
+/// Puts each message's replies right after it; both lists are in `message_number` order.
+fn interleave(messages: Vec<HistoryEntry>, replies: Vec<HistoryEntry>) -> Vec<HistoryEntry> {
+    let mut entries = Vec::with_capacity(messages.len() + replies.len());
+    let mut replies = replies.into_iter().peekable();
+    for message in messages {
+        let number = message.message_number;
+        entries.push(message);
+        while let Some(reply) = replies.next_if(|reply| reply.message_number == number) {
+            entries.push(reply);
+        }
+    }
+    entries
+}
+
+fn parse_context(text: &str) -> Result<Value, StoreError> {
+    serde_json::from_str(text).map_err(|error| StoreError::Corrupt {
+        what: "messages.context".into(),
+        detail: error.to_string(),
+    })
+}
+
+fn to_u32(what: &str, value: i64) -> Result<u32, StoreError> {
+    u32::try_from(value).map_err(|_| StoreError::Corrupt {
+        what: what.into(),
+        detail: format!("{value} is not a count"),
+    })
+}
+
+fn to_u64(value: Option<i64>) -> u64 {
+    value.map_or(0, |value| u64::try_from(value).unwrap_or(0))
+}
+
+fn session_not_found(id: &str) -> StoreError {
+    StoreError::NotFound {
+        what: format!("session `{id}`"),
+    }
+}
+
+fn message_not_found(session_id: &str, message_id: &str) -> StoreError {
+    StoreError::NotFound {
+        what: format!("message `{message_id}` in session `{session_id}`"),
+    }
+}

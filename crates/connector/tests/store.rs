@@ -1,0 +1,412 @@
+//! The session store's contract, run on both engines: every test below runs once on a
+//! SQLite file and once on its own database of the local PostgreSQL server.
+
+#[path = "support/test_db.rs"]
+mod test_db;
+
+use std::collections::BTreeSet;
+
+use duplex_connector::store::{
+    EntryRole, EntryStatus, HistoryEntry, ReplyStatus, Store, StoreError,
+};
+use duplex_connector::usage::TokenUsage;
+use serde_json::json;
+use test_db::TestDb;
+
+/// Defines each test twice, in `mod sqlite` and `mod postgres`, with `$db` bound to a fresh
+/// [`TestDb`] of that engine.
+macro_rules! on_both_engines {
+    ($(async fn $name:ident($db:ident) $body:block)*) => {
+        mod sqlite {
+            use super::*;
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+                async fn $name() {
+                    let $db = TestDb::sqlite().await;
+                    $body
+                }
+            )*
+        }
+        mod postgres {
+            use super::*;
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+                async fn $name() {
+                    let $db = TestDb::postgres().await;
+                    $body
+                }
+            )*
+        }
+    };
+}
+
+const MAX: u32 = 100;
+
+/// A session `s1` on connector `/ws` created at t=1000.
+async fn store_with_session(db: &TestDb) -> Store {
+    let store = db.open().await;
+    store.create_session("s1", "/ws", 1000).await.unwrap();
+    store
+}
+
+/// One history entry as `(role, message_number, agent, text, status)`.
+type Line<'a> = (
+    EntryRole,
+    u32,
+    Option<&'a str>,
+    &'a str,
+    Option<EntryStatus>,
+);
+
+/// Checks the session `s1`'s history line by line, the part most tests check.
+async fn check_history(store: &Store, expected: &[Line<'_>]) {
+    let history = store.history("s1").await.unwrap();
+    let actual: Vec<Line> = history
+        .iter()
+        .map(|entry| {
+            (
+                entry.role,
+                entry.message_number,
+                entry.agent.as_deref(),
+                entry.text.as_str(),
+                entry.status,
+            )
+        })
+        .collect();
+    assert_eq!(actual, expected);
+}
+
+on_both_engines! {
+    async fn sessions_are_created_read_and_touched(db) {
+        let store = store_with_session(&db).await;
+        let session = store.get_session("s1").await.unwrap().unwrap();
+        assert_eq!(
+            (session.id.as_str(), session.connector.as_str()),
+            ("s1", "/ws")
+        );
+        assert_eq!(
+            (session.created_at_ms, session.last_active_ms, session.message_count),
+            (1000, 1000, 0)
+        );
+        store.touch_session("s1", 5000).await.unwrap();
+        let session = store.get_session("s1").await.unwrap().unwrap();
+        assert_eq!((session.created_at_ms, session.last_active_ms), (1000, 5000));
+        assert_eq!(store.get_session("nope").await.unwrap(), None);
+    }
+
+    async fn a_taken_session_id_or_an_unknown_one_is_an_error(db) {
+        let store = store_with_session(&db).await;
+        let taken = store.create_session("s1", "/other", 2000).await.unwrap_err();
+        assert!(matches!(taken, StoreError::AlreadyExists { .. }), "{taken}");
+        let unknown = store.touch_session("nope", 2000).await.unwrap_err();
+        assert!(matches!(unknown, StoreError::NotFound { .. }), "{unknown}");
+        assert_eq!(unknown.to_string(), "session `nope` not found");
+        let unknown = store
+            .record_user_message("nope", "m1", "hi", None, MAX, 2000)
+            .await
+            .unwrap_err();
+        assert!(matches!(unknown, StoreError::NotFound { .. }), "{unknown}");
+        // The failed create left the first session untouched.
+        let session = store.get_session("s1").await.unwrap().unwrap();
+        assert_eq!(session.connector, "/ws");
+    }
+
+    async fn user_messages_are_numbered_from_one_and_touch_the_session(db) {
+        let store = store_with_session(&db).await;
+        for (n, id) in ["m1", "m2", "m3"].into_iter().enumerate() {
+            let number = store
+                .record_user_message("s1", id, "hi", None, MAX, 2000 + n as i64)
+                .await
+                .unwrap();
+            assert_eq!(number, Some(n as u32 + 1));
+        }
+        let session = store.get_session("s1").await.unwrap().unwrap();
+        assert_eq!((session.message_count, session.last_active_ms), (3, 2002));
+    }
+
+    async fn the_limit_stops_counting_and_storing(db) {
+        let store = store_with_session(&db).await;
+        assert_eq!(store.record_user_message("s1", "m1", "one", None, 2, 2000).await.unwrap(), Some(1));
+        assert_eq!(store.record_user_message("s1", "m2", "two", None, 2, 2001).await.unwrap(), Some(2));
+        assert_eq!(store.record_user_message("s1", "m3", "three", None, 2, 2002).await.unwrap(), None);
+        assert_eq!(store.get_session("s1").await.unwrap().unwrap().message_count, 2);
+        check_history(&store, &[
+            (EntryRole::User, 1, None, "one", None),
+            (EntryRole::User, 2, None, "two", None),
+        ]).await;
+        // A higher limit (a connector reconfigured) lets the session go on.
+        assert_eq!(store.record_user_message("s1", "m3", "three", None, 3, 2003).await.unwrap(), Some(3));
+    }
+
+    async fn a_repeated_message_id_keeps_its_number_and_is_not_counted(db) {
+        let store = store_with_session(&db).await;
+        assert_eq!(store.record_user_message("s1", "m1", "hi", None, MAX, 2000).await.unwrap(), Some(1));
+        assert_eq!(store.record_user_message("s1", "m2", "yo", None, MAX, 2001).await.unwrap(), Some(2));
+        assert_eq!(store.record_user_message("s1", "m1", "hi again", None, MAX, 2002).await.unwrap(), Some(1));
+        assert_eq!(store.get_session("s1").await.unwrap().unwrap().message_count, 2);
+        // Even at the limit, a repeat gets its number back.
+        assert_eq!(store.record_user_message("s1", "m2", "yo", None, 2, 2003).await.unwrap(), Some(2));
+        check_history(&store, &[
+            (EntryRole::User, 1, None, "hi", None),
+            (EntryRole::User, 2, None, "yo", None),
+        ]).await;
+    }
+
+    async fn history_holds_messages_and_replies_with_everything_stored(db) {
+        let store = store_with_session(&db).await;
+        let context = json!({"location": "New York", "nested": {"n": [1, 2.5, null]}});
+        store.record_user_message("s1", "msg-001", "Weather?", Some(&context), MAX, 2000).await.unwrap();
+        store.begin_reply("s1", "msg-001", "assistant", 2001).await.unwrap();
+        store.begin_reply("s1", "msg-001", "critic", 2002).await.unwrap();
+        let usage = TokenUsage::new(45, 15);
+        store
+            .finish_reply("s1", "msg-001", "assistant", "Sunny.", Some(&usage), ReplyStatus::Completed, None, 2010)
+            .await
+            .unwrap();
+        store.record_user_message("s1", "msg-002", "And tomorrow?", None, MAX, 2020).await.unwrap();
+
+        let history = store.history("s1").await.unwrap();
+        assert_eq!(history.len(), 4, "{history:#?}");
+        assert_eq!(
+            history[0],
+            HistoryEntry {
+                role: EntryRole::User,
+                message_id: "msg-001".into(),
+                message_number: 1,
+                text: "Weather?".into(),
+                agent: None,
+                context: Some(context),
+                status: None,
+                usage: None,
+                error: None,
+                created_at_ms: 2000,
+                finished_at_ms: None,
+            }
+        );
+        assert_eq!(
+            history[1],
+            HistoryEntry {
+                role: EntryRole::Agent,
+                message_id: "msg-001".into(),
+                message_number: 1,
+                text: "Sunny.".into(),
+                agent: Some("assistant".into()),
+                context: None,
+                status: Some(EntryStatus::Completed),
+                usage: Some(usage),
+                error: None,
+                created_at_ms: 2001,
+                finished_at_ms: Some(2010),
+            }
+        );
+        check_history(&store, &[
+            (EntryRole::User, 1, None, "Weather?", None),
+            (EntryRole::Agent, 1, Some("assistant"), "Sunny.", Some(EntryStatus::Completed)),
+            (EntryRole::Agent, 1, Some("critic"), "", Some(EntryStatus::Streaming)),
+            (EntryRole::User, 2, None, "And tomorrow?", None),
+        ]).await;
+        assert_eq!(store.history("unknown").await.unwrap(), vec![]);
+    }
+
+    async fn history_serializes_in_the_protocols_shape(db) {
+        let store = store_with_session(&db).await;
+        store.record_user_message("s1", "m1", "Hello!", None, MAX, 2000).await.unwrap();
+        let usage = TokenUsage { estimated: true, ..TokenUsage::new(2, 3) };
+        store
+            .finish_reply("s1", "m1", "echo", "Hello!", Some(&usage), ReplyStatus::Completed, None, 2005)
+            .await
+            .unwrap();
+        let history = serde_json::to_value(store.history("s1").await.unwrap()).unwrap();
+        assert_eq!(
+            history,
+            json!([
+                {"role": "user", "message_id": "m1", "message_number": 1, "text": "Hello!",
+                 "created_at_ms": 2000},
+                {"role": "agent", "message_id": "m1", "message_number": 1, "text": "Hello!",
+                 "agent": "echo", "status": "completed",
+                 "token_usage": {"prompt_tokens": 2, "candidates_tokens": 3, "total_tokens": 5,
+                                 "estimated": true},
+                 "created_at_ms": 2005, "finished_at_ms": 2005}
+            ])
+        );
+    }
+
+    async fn failed_and_cancelled_replies_keep_their_partial_text_and_error(db) {
+        let store = store_with_session(&db).await;
+        store.record_user_message("s1", "m1", "a", None, MAX, 2000).await.unwrap();
+        store.record_user_message("s1", "m2", "b", None, MAX, 2001).await.unwrap();
+        store.begin_reply("s1", "m1", "echo", 2002).await.unwrap();
+        store
+            .finish_reply("s1", "m1", "echo", "par", None, ReplyStatus::Cancelled, None, 2003)
+            .await
+            .unwrap();
+        store
+            .finish_reply("s1", "m2", "echo", "", None, ReplyStatus::Failed, Some("upstream 502"), 2004)
+            .await
+            .unwrap();
+        let history = store.history("s1").await.unwrap();
+        assert_eq!(
+            (history[1].status, history[1].text.as_str(), history[1].usage),
+            (Some(EntryStatus::Cancelled), "par", None)
+        );
+        assert_eq!(
+            (history[3].status, history[3].error.as_deref()),
+            (Some(EntryStatus::Failed), Some("upstream 502"))
+        );
+    }
+
+    async fn replies_need_a_recorded_message_and_begin_only_once(db) {
+        let store = store_with_session(&db).await;
+        let missing = store.begin_reply("s1", "m1", "echo", 2000).await.unwrap_err();
+        assert_eq!(missing.to_string(), "message `m1` in session `s1` not found");
+        let missing = store
+            .finish_reply("s1", "m1", "echo", "x", None, ReplyStatus::Completed, None, 2000)
+            .await
+            .unwrap_err();
+        assert!(matches!(missing, StoreError::NotFound { .. }), "{missing}");
+        store.record_user_message("s1", "m1", "a", None, MAX, 2000).await.unwrap();
+        store.begin_reply("s1", "m1", "echo", 2001).await.unwrap();
+        let twice = store.begin_reply("s1", "m1", "echo", 2002).await.unwrap_err();
+        assert!(matches!(twice, StoreError::AlreadyExists { .. }), "{twice}");
+    }
+
+    async fn replies_left_streaming_are_marked_interrupted_once(db) {
+        let store = store_with_session(&db).await;
+        for id in ["m1", "m2", "m3"] {
+            store.record_user_message("s1", id, id, None, MAX, 2000).await.unwrap();
+        }
+        store.begin_reply("s1", "m1", "echo", 2001).await.unwrap();
+        store.finish_reply("s1", "m1", "echo", "m1", None, ReplyStatus::Completed, None, 2002).await.unwrap();
+        store.begin_reply("s1", "m3", "b", 2003).await.unwrap();
+        store.begin_reply("s1", "m2", "echo", 2004).await.unwrap();
+        store.begin_reply("s1", "m3", "a", 2005).await.unwrap();
+        let interrupted = store.mark_interrupted("s1").await.unwrap();
+        assert_eq!(
+            interrupted,
+            vec![
+                ("m2".to_owned(), "echo".to_owned()),
+                ("m3".to_owned(), "a".to_owned()),
+                ("m3".to_owned(), "b".to_owned()),
+            ]
+        );
+        assert_eq!(store.mark_interrupted("s1").await.unwrap(), vec![]);
+        check_history(&store, &[
+            (EntryRole::User, 1, None, "m1", None),
+            (EntryRole::Agent, 1, Some("echo"), "m1", Some(EntryStatus::Completed)),
+            (EntryRole::User, 2, None, "m2", None),
+            (EntryRole::Agent, 2, Some("echo"), "", Some(EntryStatus::Interrupted)),
+            (EntryRole::User, 3, None, "m3", None),
+            (EntryRole::Agent, 3, Some("b"), "", Some(EntryStatus::Interrupted)),
+            (EntryRole::Agent, 3, Some("a"), "", Some(EntryStatus::Interrupted)),
+        ]).await;
+    }
+
+    async fn two_stores_on_one_database_honour_the_limit_exactly(db) {
+        const LIMIT: u32 = 10;
+        let (a, b) = (db.open().await, db.open().await);
+        a.create_session("s1", "/ws", 1000).await.unwrap();
+        let mut tasks = Vec::new();
+        for i in 0..40 {
+            let store = if i % 2 == 0 { a.clone() } else { b.clone() };
+            tasks.push(tokio::spawn(async move {
+                store
+                    .record_user_message("s1", &format!("m{i}"), "hi", None, LIMIT, 2000 + i)
+                    .await
+                    .unwrap()
+            }));
+        }
+        let mut numbers = Vec::new();
+        for task in tasks {
+            numbers.extend(task.await.unwrap());
+        }
+        numbers.sort();
+        assert_eq!(numbers, (1..=LIMIT).collect::<Vec<_>>());
+        assert_eq!(b.get_session("s1").await.unwrap().unwrap().message_count, LIMIT);
+        let history = a.history("s1").await.unwrap();
+        let numbered: BTreeSet<u32> = history.iter().map(|entry| entry.message_number).collect();
+        assert_eq!((history.len(), numbered.len()), (LIMIT as usize, LIMIT as usize));
+    }
+
+    async fn the_same_message_sent_at_once_through_two_stores_is_counted_once(db) {
+        let (a, b) = (db.open().await, db.open().await);
+        a.create_session("s1", "/ws", 1000).await.unwrap();
+        a.record_user_message("s1", "first", "hi", None, MAX, 1500).await.unwrap();
+        let mut tasks = Vec::new();
+        for i in 0..16 {
+            let store = if i % 2 == 0 { a.clone() } else { b.clone() };
+            tasks.push(tokio::spawn(async move {
+                store.record_user_message("s1", "dup", "hi", None, MAX, 2000 + i).await.unwrap()
+            }));
+        }
+        for task in tasks {
+            assert_eq!(task.await.unwrap(), Some(2));
+        }
+        assert_eq!(a.get_session("s1").await.unwrap().unwrap().message_count, 2);
+    }
+
+    async fn history_survives_closing_and_reopening(db) {
+        let store = store_with_session(&db).await;
+        store.record_user_message("s1", "m1", "kept", None, MAX, 2000).await.unwrap();
+        store
+            .finish_reply("s1", "m1", "echo", "kept", Some(&TokenUsage::new(1, 1)), ReplyStatus::Completed, None, 2001)
+            .await
+            .unwrap();
+        store.close().await;
+        // Reopening runs the (already applied) migrations again: a no-op.
+        let reopened = db.open().await;
+        check_history(&reopened, &[
+            (EntryRole::User, 1, None, "kept", None),
+            (EntryRole::Agent, 1, Some("echo"), "kept", Some(EntryStatus::Completed)),
+        ]).await;
+        assert_eq!(
+            reopened.record_user_message("s1", "m2", "next", None, MAX, 3000).await.unwrap(),
+            Some(2)
+        );
+    }
+}
+
+#[tokio::test]
+async fn an_unknown_url_scheme_says_which_ones_work() {
+    let error = Store::connect("mysql://root@localhost/duplex")
+        .await
+        .unwrap_err();
+    assert!(matches!(error, StoreError::InvalidUrl { .. }), "{error}");
+    let message = error.to_string();
+    assert!(
+        message.contains("sqlite://PATH") && message.contains("postgres://"),
+        "{message}"
+    );
+}
+
+#[tokio::test]
+async fn an_unreachable_postgres_names_the_url_without_its_password_and_a_fix() {
+    // Port 1 on loopback: nothing listens there.
+    let error = Store::connect("postgres://app:hunter2@127.0.0.1:1/duplex")
+        .await
+        .unwrap_err();
+    let message = error.to_string();
+    assert!(matches!(error, StoreError::Connect { .. }), "{message}");
+    assert!(
+        message.contains("postgres://app:***@127.0.0.1:1/duplex"),
+        "{message}"
+    );
+    assert!(!message.contains("hunter2"), "{message}");
+    assert!(message.contains("ensure-postgres.sh"), "{message}");
+}
+
+#[tokio::test]
+async fn the_sqlite_file_is_created_in_wal_mode() {
+    let db = TestDb::sqlite().await;
+    let store = db.open().await;
+    store.create_session("s1", "/ws", 1).await.unwrap();
+    let path = db.url.trim_start_matches("sqlite://");
+    let wal = format!("{path}-wal");
+    assert!(
+        std::path::Path::new(path).exists(),
+        "{path} was not created"
+    );
+    assert!(
+        std::path::Path::new(&wal).exists(),
+        "no WAL file next to {path}"
+    );
+}
