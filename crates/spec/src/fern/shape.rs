@@ -8,9 +8,10 @@
 //!   the variant type's properties (an object type is spread in; any other type is
 //!   wrapped under the variant's `key`, default `value`), so generators can build
 //!   tagged unions without knowing Fern's rules.
-//! - An undiscriminated union whose variants are all objects with a required literal
-//!   property of the same name and distinct values gets that property as its
-//!   discriminator: it is discriminated in fact, if not in name.
+//! - An undiscriminated union whose variants are all objects with a literal property
+//!   of the same name and distinct values gets that property as its discriminator: it
+//!   is discriminated in fact, if not in name. Literals are found by
+//!   [`crate::recognize::literal_fields`], the rule message recognition uses too.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -324,7 +325,7 @@ fn infer_discriminators(types: &mut BTreeMap<TypeId, TypeDef>) {
     }
 }
 
-/// The required literal properties of the object `ty` refers to; `None` when it is not
+/// The literal properties of the object `ty` refers to; `None` when it is not
 /// an object (a union variant that is a string, say, leaves the union undiscriminated).
 fn object_literals(types: &BTreeMap<TypeId, TypeDef>, ty: &Type) -> Option<Vec<(String, Value)>> {
     let Type::Ref(id) = ty else { return None };
