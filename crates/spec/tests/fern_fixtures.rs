@@ -38,6 +38,11 @@ fn empty_channel() {
 }
 
 #[test]
+fn malformed() {
+    check("malformed");
+}
+
+#[test]
 fn seed_chat() {
     let rendered = load_rendered(&fixtures().join("seed-chat-fern"));
     insta::assert_json_snapshot!("seed-chat", rendered);

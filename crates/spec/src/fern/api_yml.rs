@@ -19,7 +19,7 @@ pub struct ApiYml<'a> {
     pub auth: Vec<AuthScheme>,
     /// The schemes `auth:` applies to every channel with `auth: true`.
     pub default_auth: Vec<String>,
-    /// The `headers:` node, read per channel like a channel's own headers.
+    /// The `headers:` node, read once every type is known (see `mod.rs`).
     pub headers: Option<&'a Node>,
 }
 

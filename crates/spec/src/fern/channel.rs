@@ -24,6 +24,8 @@ pub struct Context<'a> {
     pub file: &'a FernFile,
     pub api: &'a ApiYml<'a>,
     pub symbols: &'a Symbols,
+    /// `api.yml`'s `headers`, read once: every channel sends them.
+    pub global_headers: &'a [Param],
     pub drafts: &'a mut Drafts,
     pub diags: &'a mut Vec<Diagnostic>,
 }
@@ -69,14 +71,12 @@ impl Context<'_> {
         if let Some(own) = node.map_field("headers", self.diags) {
             headers = self.params(own, &self.file.rel.clone(), "header");
         }
-        if let Some(global) = self.api.headers {
-            for header in self.params(global, "api.yml", "header") {
-                if !headers
-                    .iter()
-                    .any(|h: &Param| h.name.wire.eq_ignore_ascii_case(&header.name.wire))
-                {
-                    headers.push(header);
-                }
+        for header in self.global_headers {
+            if !headers
+                .iter()
+                .any(|h: &Param| h.name.wire.eq_ignore_ascii_case(&header.name.wire))
+            {
+                headers.push(header.clone());
             }
         }
         let query = match node.map_field("query-parameters", self.diags) {
@@ -112,26 +112,8 @@ impl Context<'_> {
         }
     }
 
-    /// Parameters or headers: `name: type` or `name: {type, docs, default, name, ...}`.
-    /// `file` is where their types resolve (`api.yml` for global headers).
     fn params(&mut self, node: &Node, file: &str, what: &str) -> Vec<Param> {
-        let mut out = Vec::new();
-        for entry in node.entries() {
-            let label = format!("{what} `{}`", entry.key);
-            let Some(decl) = declared::read(&entry.value, &label, self.diags) else {
-                continue;
-            };
-            let typed = decl.resolve(self.symbols, file, self.diags);
-            out.push(Param {
-                name: super::types::sdk_named(&entry.key, decl.sdk_name.as_deref()),
-                ty: typed.ty,
-                required: !typed.optional,
-                default: decl.default.clone(),
-                docs: decl.docs.clone(),
-                deprecated: decl.deprecated(),
-            });
-        }
-        out
+        params(node, file, what, self.symbols, self.diags)
     }
 
     /// Declared path parameters, checked against the `{placeholders}` of the path:
@@ -354,6 +336,34 @@ impl Context<'_> {
             messages,
         })
     }
+}
+
+/// Parameters or headers: `name: type` or `name: {type, docs, default, name, ...}`.
+/// `file` is where their types resolve (`api.yml` for global headers).
+pub fn params(
+    node: &Node,
+    file: &str,
+    what: &str,
+    symbols: &Symbols,
+    diags: &mut Vec<Diagnostic>,
+) -> Vec<Param> {
+    let mut out = Vec::new();
+    for entry in node.entries() {
+        let label = format!("{what} `{}`", entry.key);
+        let Some(decl) = declared::read(&entry.value, &label, diags) else {
+            continue;
+        };
+        let typed = decl.resolve(symbols, file, diags);
+        out.push(Param {
+            name: super::types::sdk_named(&entry.key, decl.sdk_name.as_deref()),
+            ty: typed.ty,
+            required: !typed.optional,
+            default: decl.default.clone(),
+            docs: decl.docs.clone(),
+            deprecated: decl.deprecated(),
+        });
+    }
+    out
 }
 
 fn json_map(node: Option<&Node>) -> BTreeMap<String, Value> {

@@ -78,6 +78,10 @@ pub(crate) fn load_definition(dir: &Path) -> Loaded {
     let mut drafts = Drafts::new();
     types::collect(&files, &symbols, &mut drafts, &mut diags);
 
+    let global_headers = match api_yml.headers {
+        Some(node) => channel::params(node, "api.yml", "header", &symbols, &mut diags),
+        None => Vec::new(),
+    };
     let mut channels = Vec::new();
     for (file, (name, namespace)) in channel_names(&files, &mut diags) {
         let Some(node) = file.root.get("channel") else {
@@ -91,6 +95,7 @@ pub(crate) fn load_definition(dir: &Path) -> Loaded {
             file,
             api: &api_yml,
             symbols: &symbols,
+            global_headers: &global_headers,
             drafts: &mut drafts,
             diags: &mut diags,
         };
