@@ -70,3 +70,11 @@ fn the_fern_folder_is_accepted_too() {
     assert!(from_fern.is_some());
     assert_eq!(from_fern, from_definition);
 }
+
+#[test]
+fn loading_is_deterministic() {
+    let dir = corpus().join("realworld/hume/fern-mock/definition");
+    let first = serde_json::to_string(&duplex_spec::load(&dir).api).unwrap();
+    let second = serde_json::to_string(&duplex_spec::load(&dir).api).unwrap();
+    assert_eq!(first, second);
+}
