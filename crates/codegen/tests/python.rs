@@ -143,3 +143,71 @@ fn fern_realtime_api() {
     let definition = fern_realtime();
     check_package("fern_realtime_api", definition.path());
 }
+
+/// Every corpus document that loads to an API with channels (Fern definitions and
+/// AsyncAPI documents alike, even those with diagnostics) gets an SDK, and all of them
+/// pass `ruff check` and `mypy --strict` in one run of each. Packages are named
+/// `sdk_<n>` so their modules never clash in that one mypy run. The output folder and
+/// mypy's cache live in cargo's test scratch folder, so a rerun with unchanged output
+/// only re-checks what changed.
+#[test]
+fn corpus_sdks_type_check() {
+    let scratch = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("duplex-python-corpus");
+    let out = scratch.join("sdks");
+    if out.exists() {
+        std::fs::remove_dir_all(&out).expect("clear previous corpus SDKs");
+    }
+    std::fs::create_dir_all(&out).expect("create corpus SDK folder");
+    let mut packages = Vec::new();
+    for (index, document) in duplex_spec::discover::documents(&corpus())
+        .iter()
+        .enumerate()
+    {
+        let Some(api) = duplex_spec::load(&document.path).api else {
+            continue;
+        };
+        if api.channels.is_empty() {
+            continue;
+        }
+        let name = format!("sdk_{index:03}");
+        let files = generate(&api, Some(&name));
+        let root = out.join(&name);
+        write(&files, &root);
+        packages.push((root.join("src").join(&name), document.path.clone()));
+    }
+    assert!(
+        packages.len() >= 20,
+        "expected most of the corpus to have channels, got {}",
+        packages.len()
+    );
+    let listing: String = packages
+        .iter()
+        .map(|(pkg, doc)| format!("{} <- {}\n", pkg.display(), doc.display()))
+        .collect();
+    let ruff = Command::new(venv_tool("ruff"))
+        .arg("check")
+        .arg("--no-cache")
+        .arg(&out)
+        .output();
+    let ruff = ruff.expect("ruff starts");
+    assert!(
+        ruff.status.success(),
+        "ruff check failed on corpus SDKs:\n{}\n{listing}",
+        String::from_utf8_lossy(&ruff.stdout)
+    );
+    let mypy = Command::new(venv_tool("mypy"))
+        .arg("--strict")
+        .arg(format!(
+            "--cache-dir={}",
+            scratch.join("mypy-cache").display()
+        ))
+        .args(packages.iter().map(|(pkg, _)| pkg))
+        .output()
+        .expect("mypy starts");
+    assert!(
+        mypy.status.success(),
+        "mypy --strict failed on corpus SDKs:\n{}{}\n{listing}",
+        String::from_utf8_lossy(&mypy.stdout),
+        String::from_utf8_lossy(&mypy.stderr)
+    );
+}

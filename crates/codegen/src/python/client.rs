@@ -77,7 +77,7 @@ pub fn file(api: &Api, names: &Names) -> String {
         client(&mut body, api, names, sync, &mut channel_imports);
     }
     if !channel_imports.is_empty() {
-        channel_imports.sort_unstable();
+        channel_imports.sort_by(|a, b| super::imports::member_order(a, b));
         channel_imports.dedup();
         let mut w = Writer::new("    ");
         super::imports::from_line(&mut w, ".channels", &channel_imports);

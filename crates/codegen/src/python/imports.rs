@@ -5,6 +5,7 @@
 //! lines, modules sorted by name; imported names sorted constants, then classes, then
 //! the rest. A line longer than 88 characters is split one name per line.
 
+use std::cmp::Ordering;
 use std::collections::{BTreeMap, BTreeSet};
 
 use crate::writer::Writer;
@@ -51,7 +52,7 @@ impl Imports {
                 if names.is_empty() {
                     continue;
                 }
-                names.sort_by_key(|n| (kind(n), *n));
+                names.sort_by(|a, b| member_order(a, b));
                 from_line(w, module, &names);
             }
         }
@@ -78,6 +79,49 @@ pub fn from_line(w: &mut Writer, module: &str, names: &[&str]) {
     });
 }
 
+/// The order ruff's isort gives imported names: by kind (see [`kind`]), then naturally
+/// (digit runs as numbers) ignoring case, then by exact text.
+pub fn member_order(a: &str, b: &str) -> Ordering {
+    kind(a)
+        .cmp(&kind(b))
+        .then_with(|| natural(&a.to_lowercase(), &b.to_lowercase()))
+        .then_with(|| a.cmp(b))
+}
+
+/// Compares text with runs of digits taken as numbers (`a2` before `a10`).
+fn natural(a: &str, b: &str) -> Ordering {
+    let (mut a, mut b) = (a.chars().peekable(), b.chars().peekable());
+    loop {
+        match (a.peek().copied(), b.peek().copied()) {
+            (None, None) => return Ordering::Equal,
+            (None, Some(_)) => return Ordering::Less,
+            (Some(_), None) => return Ordering::Greater,
+            (Some(x), Some(y)) if x.is_ascii_digit() && y.is_ascii_digit() => {
+                let run = |it: &mut std::iter::Peekable<std::str::Chars<'_>>| {
+                    let mut digits = String::new();
+                    while let Some(c) = it.peek().copied().filter(char::is_ascii_digit) {
+                        digits.push(c);
+                        it.next();
+                    }
+                    digits.trim_start_matches('0').to_owned()
+                };
+                let (x, y) = (run(&mut a), run(&mut b));
+                let order = x.len().cmp(&y.len()).then_with(|| x.cmp(&y));
+                if order != Ordering::Equal {
+                    return order;
+                }
+            }
+            (Some(x), Some(y)) => {
+                if x != y {
+                    return x.cmp(&y);
+                }
+                a.next();
+                b.next();
+            }
+        }
+    }
+}
+
 /// isort's order-by-type: CONSTANTS, then Classes, then everything else.
 fn kind(name: &str) -> u8 {
     if name.len() > 1
@@ -90,5 +134,36 @@ fn kind(name: &str) -> u8 {
         1
     } else {
         2
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::member_order;
+
+    #[test]
+    fn names_sort_like_ruff() {
+        let mut names = vec![
+            "LightTurnOff",
+            "overload",
+            "UUID",
+            "AsyncX",
+            "LightingMeasured",
+            "Send10",
+            "Send2",
+        ];
+        names.sort_by(|a, b| member_order(a, b));
+        assert_eq!(
+            names,
+            [
+                "UUID",
+                "AsyncX",
+                "LightingMeasured",
+                "LightTurnOff",
+                "Send2",
+                "Send10",
+                "overload"
+            ]
+        );
     }
 }

@@ -4,6 +4,7 @@
 use duplex_spec::ir::{Api, Channel, Direction, Type};
 use serde_json::Value;
 
+use super::imports::member_order;
 use super::names::{ChannelNames, Names};
 use super::pystr;
 use super::types::Render;
@@ -74,7 +75,7 @@ pub fn init(api: &Api, names: &Names) -> String {
     );
     w.line("");
     let mut runtime: Vec<&str> = names.runtime_exports.clone();
-    runtime.sort_by_key(|n| isort_key(n));
+    runtime.sort_by(|a, b| member_order(a, b));
     let mut channels: Vec<&str> = Vec::new();
     for cn in &names.channels {
         channels.extend([
@@ -90,15 +91,15 @@ pub fn init(api: &Api, names: &Names) -> String {
             channels.push(&cn.send_union);
         }
     }
-    channels.sort_by_key(|n| isort_key(n));
+    channels.sort_by(|a, b| member_order(a, b));
     let mut clients: Vec<&str> = vec![&names.async_client, &names.sync_client, &names.environment];
     for ns in &names.namespaces {
         clients.push(&ns.async_class);
         clients.push(&ns.sync_class);
     }
-    clients.sort_by_key(|n| isort_key(n));
+    clients.sort_by(|a, b| member_order(a, b));
     let mut types: Vec<&str> = names.types.values().map(String::as_str).collect();
-    types.sort_by_key(|n| isort_key(n));
+    types.sort_by(|a, b| member_order(a, b));
     w.line("from __future__ import annotations");
     w.line("");
     if !runtime.is_empty() {
@@ -124,21 +125,6 @@ pub fn init(api: &Api, names: &Names) -> String {
         }
     });
     w.finish()
-}
-
-fn isort_key(name: &str) -> (u8, String) {
-    let kind = if name.len() > 1
-        && name
-            .chars()
-            .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_')
-    {
-        0
-    } else if name.starts_with(|c: char| c.is_ascii_uppercase()) {
-        1
-    } else {
-        2
-    };
-    (kind, name.to_owned())
 }
 
 /// `README.md`: install, connect/send/receive (async and sync) with the spec's first
