@@ -37,3 +37,34 @@ pub struct ClientConfig {
     pub headers: Vec<(String, String)>,
     pub reconnect: ReconnectOptions,
 }
+
+impl ClientConfig {
+    /// The base URL: the configured one, else the environment's.
+    pub fn base_url(&self, environment: Option<&str>) -> Result<String, Error> {
+        self.base_url
+            .clone()
+            .or_else(|| environment.map(str::to_owned))
+            .ok_or(Error::NoBaseUrl)
+    }
+
+    /// Opens a channel's socket with this client's headers, credential and options.
+    pub async fn open(
+        &self,
+        request: Request,
+        carrier: Option<Carrier>,
+        channel: &'static str,
+    ) -> Result<Connection, Error> {
+        let auth = match (carrier, &self.auth) {
+            (Some(carrier), Some(auth)) => Some((auth.clone(), carrier)),
+            (Some(_), None) => return Err(Error::MissingAuth { channel }),
+            (None, _) => None,
+        };
+        Connection::open(connection::Target {
+            request,
+            headers: self.headers.clone(),
+            auth,
+            reconnect: self.reconnect.clone(),
+        })
+        .await
+    }
+}

@@ -13,15 +13,17 @@ pub fn serialize_literal<S: Serializer>(json: &str, serializer: S) -> Result<S::
     value.serialize(serializer)
 }
 
-/// Reads a value and checks that it is the literal whose JSON text is `json`.
-pub fn deserialize_literal<'de, D: Deserializer<'de>>(
+/// Reads a value, checks that it is the literal whose JSON text is `json`, and returns
+/// `marker` (the unit type standing for that literal).
+pub fn deserialize_literal<'de, D: Deserializer<'de>, T>(
     json: &str,
     deserializer: D,
-) -> Result<(), D::Error> {
+    marker: T,
+) -> Result<T, D::Error> {
     let found = Value::deserialize(deserializer)?;
     let expected: Value = serde_json::from_str(json).map_err(D::Error::custom)?;
     if found == expected {
-        Ok(())
+        Ok(marker)
     } else {
         Err(D::Error::custom(format!("expected {json}, found {found}")))
     }
@@ -49,9 +51,13 @@ pub fn tag<'v>(value: &'v Value, property: &str) -> Option<&'v str> {
     value.get(property).and_then(Value::as_str)
 }
 
-/// Reads one variant of a tagged union from an already parsed value.
-pub fn variant<T: serde::de::DeserializeOwned, E: serde::de::Error>(value: Value) -> Result<T, E> {
-    serde_json::from_value(value).map_err(E::custom)
+/// Reads one variant of a tagged union from an already parsed value and wraps it.
+pub fn variant<T, U, E>(value: Value, wrap: fn(T) -> U) -> Result<U, E>
+where
+    T: serde::de::DeserializeOwned,
+    E: serde::de::Error,
+{
+    serde_json::from_value(value).map(wrap).map_err(E::custom)
 }
 
 #[cfg(test)]
@@ -72,7 +78,7 @@ mod tests {
 
     impl<'de> Deserialize<'de> for Chat {
         fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Chat, D::Error> {
-            deserialize_literal("\"chat\"", deserializer).map(|()| Chat)
+            deserialize_literal("\"chat\"", deserializer, Chat)
         }
     }
 
@@ -108,7 +114,7 @@ mod tests {
         let value = json!({"type": "ping", "n": 2});
         assert_eq!(tag(&value, "type"), Some("ping"));
         assert_eq!(tag(&json!({"type": 1}), "type"), None);
-        let ping: Result<Ping, serde_json::Error> = variant(value);
-        assert_eq!(ping.unwrap(), Ping { n: 2 });
+        let ping: Result<Option<Ping>, serde_json::Error> = variant(value, Some);
+        assert_eq!(ping.unwrap(), Some(Ping { n: 2 }));
     }
 }
