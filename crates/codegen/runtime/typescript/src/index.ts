@@ -4,6 +4,7 @@
  * headers and credentials.
  */
 
+export * from "./classify.js";
 export * from "./socket.js";
 export * from "./target.js";
 export * from "./transport.js";

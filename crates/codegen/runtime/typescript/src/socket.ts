@@ -376,7 +376,13 @@ export class Socket<Out, In, Events extends SocketEvents<In> = SocketEvents<In>>
       if (this.#closedByUser) {
         return;
       }
-      this.#log("debug", `connecting to ${target.url}`);
+      if (!transport.supportsHeaders && Object.keys(target.headers).length > 0) {
+        this.#log(
+          "warn",
+          `this WebSocket implementation cannot send headers; dropping ${Object.keys(target.headers).join(", ")}`,
+        );
+      }
+      this.#log("debug", `connecting to ${target.url.replace(/\?.*$/, "")}`);
       ws = transport.open(target.url, target.protocols, target.headers);
     } catch (cause) {
       if (this.#closedByUser) {

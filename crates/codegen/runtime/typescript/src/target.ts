@@ -45,6 +45,25 @@ export async function resolve<T>(supplier: Supplier<T>): Promise<T> {
 }
 
 /**
+ * Fills `{name}` placeholders of a server URL from `variables`; a placeholder without a
+ * value throws, naming it.
+ */
+export function expandUrl(
+  template: string,
+  variables: Record<string, string | undefined>,
+): string {
+  return template.replace(/\{([^}]+)\}/g, (_whole: string, name: string) => {
+    const value = variables[name];
+    if (value === undefined) {
+      throw new Error(
+        `server variable \`${name}\` of ${template} has no value; pass it in the \`variables\` client option`,
+      );
+    }
+    return value;
+  });
+}
+
+/**
  * Starts a target from a base URL and an address such as `/chat/{id}`. `http(s)` URLs
  * become `ws(s)`; path parameters are percent-encoded.
  */

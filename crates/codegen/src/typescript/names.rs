@@ -1,0 +1,239 @@
+//! Every identifier the package exports, decided once so no two collide.
+//!
+//! IR type names are claimed first and kept; the names this backend adds (client,
+//! options, per-channel socket, events, args and unions) are derived from IR names by
+//! suffixing and claimed after them in the same [`Scope`], so a user type called
+//! `ChatSocket` turns our socket class into `ChatSocket2` instead of clashing. Socket
+//! methods and event names get their own scopes that reserve the runtime's members.
+
+use std::collections::BTreeMap;
+
+use duplex_spec::ir::{Api, AuthKind, AuthScheme, Channel, Message, TypeId};
+use duplex_spec::naming::{Name, Scope};
+
+/// Runtime names that `index.ts` re-exports at the top level when free.
+const RUNTIME_EXPORTS: &[(&str, bool)] = &[
+    ("BasicCredentials", true),
+    ("CloseInfo", true),
+    ("Logger", true),
+    ("QueueFullError", false),
+    ("ReadyState", true),
+    ("ReconnectInfo", true),
+    ("ReconnectOptions", true),
+    ("SocketClosedError", false),
+    ("SocketError", false),
+    ("Supplier", true),
+];
+
+/// Members of the runtime's `Socket` class that a generated send method must not shadow.
+const SOCKET_MEMBERS: &[&str] = &[
+    "close",
+    "constructor",
+    "off",
+    "on",
+    "readyState",
+    "send",
+    "sendRaw",
+    "waitForOpen",
+];
+
+/// Events every socket emits; per-message events must not reuse them.
+const SOCKET_EVENTS: &[&str] = &[
+    "binary",
+    "close",
+    "error",
+    "message",
+    "open",
+    "reconnecting",
+    "unknown",
+];
+
+/// Callbacks in every channel's connect args; parameters must not reuse them.
+const CONNECT_CALLBACKS: &[&str] = &["onOpen", "onMessage", "onClose", "onError"];
+
+/// Client options every client has; auth options must not reuse them.
+const CLIENT_OPTIONS: &[&str] = &[
+    "baseUrl",
+    "environment",
+    "headers",
+    "logger",
+    "maxQueueSize",
+    "reconnect",
+    "variables",
+    "WebSocket",
+    "webSocketSupportsHeaders",
+];
+
+/// Names for the whole package.
+#[derive(Debug)]
+pub struct Names {
+    /// The TypeScript name of every IR type.
+    pub types: BTreeMap<TypeId, String>,
+    pub client: String,
+    pub client_options: String,
+    pub environment: String,
+    /// The client option holding each usable auth scheme's credential, by the
+    /// scheme's wire name. Schemes a client cannot send have no option.
+    pub auth_options: BTreeMap<String, String>,
+    /// Runtime exports re-exported from `index.ts`: (name, type-only).
+    pub runtime_exports: Vec<(&'static str, bool)>,
+    /// Parallel to [`Api::channels`].
+    pub channels: Vec<ChannelNames>,
+}
+
+/// Names for one channel's file.
+#[derive(Debug)]
+pub struct ChannelNames {
+    /// The file stem under `src/channels/`.
+    pub file: String,
+    pub class: String,
+    pub socket: String,
+    pub events: String,
+    pub args: String,
+    pub send_union: String,
+    pub receive_union: String,
+    pub members: Members,
+}
+
+/// The names inside one channel, each list in its own scope.
+#[derive(Debug)]
+pub struct Members {
+    /// Per path param, query param and header (in that order): the args property.
+    pub path_params: Vec<String>,
+    pub query: Vec<String>,
+    pub headers: Vec<String>,
+    /// Parallel to [`Channel::send`]: the typed send method.
+    pub send_methods: Vec<String>,
+    /// Parallel to [`Channel::receive`]: the typed event.
+    pub receive_events: Vec<String>,
+}
+
+impl Names {
+    pub fn new(api: &Api) -> Names {
+        let mut scope = Scope::new();
+        let types = api
+            .types
+            .iter()
+            .map(|(id, def)| (id.clone(), scope.claim(def.name.clone()).pascal))
+            .collect();
+        let mut claim = |text: String| scope.claim(Name::new(&text)).pascal;
+        let api_name = &api.name.pascal;
+        let client = claim(format!("{api_name}Client"));
+        let client_options = claim(format!("{api_name}ClientOptions"));
+        let environment = claim(format!("{api_name}Environment"));
+        let channels = api
+            .channels
+            .iter()
+            .map(|channel| {
+                let base = &channel.name.pascal;
+                ChannelNames {
+                    file: channel.name.camel.clone(),
+                    class: claim(format!("{base}Channel")),
+                    socket: claim(format!("{base}Socket")),
+                    events: claim(format!("{base}SocketEvents")),
+                    args: claim(format!("{base}ConnectArgs")),
+                    send_union: claim(format!("{base}SendMessage")),
+                    receive_union: claim(format!("{base}ReceiveMessage")),
+                    members: members(channel),
+                }
+            })
+            .collect();
+        let mut options = reserved(CLIENT_OPTIONS);
+        let auth_options = api
+            .auth
+            .iter()
+            .filter(|scheme| is_usable(scheme))
+            .map(|scheme| {
+                let option = options.claim(scheme.name.clone()).camel;
+                (scheme.name.wire.clone(), option)
+            })
+            .collect();
+        let runtime_exports = RUNTIME_EXPORTS
+            .iter()
+            .filter(|(name, _)| scope.claim(Name::new(name)).pascal == *name)
+            .copied()
+            .collect();
+        Names {
+            types,
+            client,
+            client_options,
+            environment,
+            auth_options,
+            runtime_exports,
+            channels,
+        }
+    }
+
+    /// The TypeScript name of a referenced type. Loaders guarantee refs resolve; an
+    /// unresolved one (a loader bug) degrades to `unknown` rather than a panic.
+    pub fn type_name(&self, id: &TypeId) -> &str {
+        self.types.get(id).map_or("unknown", String::as_str)
+    }
+}
+
+/// Whether a client can send this scheme's credential at all.
+pub fn is_usable(scheme: &AuthScheme) -> bool {
+    !matches!(scheme.kind, AuthKind::Unsupported { .. }) && !scheme.carriers.is_empty()
+}
+
+/// The per-channel names that live in their own scopes (args, methods, events).
+fn members(channel: &Channel) -> Members {
+    let mut args = reserved(CONNECT_CALLBACKS);
+    let mut arg = |params: &[duplex_spec::ir::Param]| -> Vec<String> {
+        params
+            .iter()
+            .map(|p| args.claim(p.name.clone()).camel)
+            .collect()
+    };
+    let path_params = arg(&channel.path_params);
+    let query = arg(&channel.query);
+    let headers = arg(&channel.headers);
+    let mut methods = reserved(SOCKET_MEMBERS);
+    let send_methods = channel
+        .send
+        .iter()
+        .map(|m| methods.claim(send_method(m)).camel)
+        .collect();
+    let mut events = reserved(SOCKET_EVENTS);
+    let receive_events = channel
+        .receive
+        .iter()
+        .map(|m| events.claim(m.name.clone()).camel)
+        .collect();
+    Members {
+        path_params,
+        query,
+        headers,
+        send_methods,
+        receive_events,
+    }
+}
+
+/// The IR's method name, or else `send` + the message name, without doubling a
+/// leading `Send` (`SendChat` gives `sendChat`, `Chat` gives `sendChat` too).
+fn send_method(message: &Message) -> Name {
+    match &message.method {
+        Some(method) => method.clone(),
+        None if message.name.pascal.starts_with("Send") && message.name.pascal.len() > 4 => {
+            Name::new(&message.name.camel)
+        }
+        None => Name::new(&format!("send{}", message.name.pascal)),
+    }
+}
+
+/// "the Chat API" for a title `Chat API`, "the Rooms API" for `Rooms`.
+pub fn api_label(api: &Api) -> String {
+    if api.title.to_ascii_lowercase().ends_with("api") {
+        api.title.clone()
+    } else {
+        format!("{} API", api.title)
+    }
+}
+
+fn reserved(words: &[&str]) -> Scope {
+    let mut scope = Scope::new();
+    for word in words {
+        scope.claim(Name::new(word));
+    }
+    scope
+}
