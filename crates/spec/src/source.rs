@@ -329,6 +329,13 @@ pub fn parse_str(text: &str, file: Arc<Path>) -> Parsed {
             }
         }
     }
+    // An empty (or comment-only) file is one `null` document.
+    if builder.root.is_none() && !builder.diagnostics.iter().any(Diagnostic::is_error) {
+        builder.root = Some(Node {
+            value: Value::Null,
+            pos: pos(&builder.file, 1, 0),
+        });
+    }
     Parsed {
         root: builder.root,
         diagnostics: builder.diagnostics,

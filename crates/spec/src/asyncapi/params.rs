@@ -102,10 +102,11 @@ impl<'a> Loader<'a> {
             }
         }
         for name in used {
-            if !channel
+            if channel
                 .node
                 .get("parameters")
-                .is_some_and(|p| p.get(name).is_some())
+                .and_then(|p| p.get(name))
+                .is_none()
             {
                 let at = channel.node.get("address").unwrap_or(channel.node);
                 self.diags.push(

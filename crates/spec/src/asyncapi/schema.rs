@@ -226,7 +226,7 @@ impl<'a> Loader<'a> {
         {
             TypeKind::Union(self.union(at, key, mode, &name))
         } else if node.get("properties").is_some_and(Node::is_map) {
-            TypeKind::Object(self.object(&[at.clone()], &name))
+            TypeKind::Object(self.object(std::slice::from_ref(at), &name))
         } else {
             TypeKind::Alias {
                 target: self.expression(at, &name.wire),
@@ -399,8 +399,8 @@ impl<'a> Loader<'a> {
                     properties.push(property);
                 }
             }
-            match part.child("additionalProperties") {
-                Some(extra) => match &extra.node.value {
+            if let Some(extra) = part.child("additionalProperties") {
+                match &extra.node.value {
                     Value::Bool(false) => additional = AdditionalProperties::Forbidden,
                     Value::Bool(true) => {}
                     Value::Map(_) => {
@@ -413,8 +413,7 @@ impl<'a> Loader<'a> {
                             .node
                             .type_error("`additionalProperties`", "a boolean or a schema"),
                     ),
-                },
-                None => {}
+                }
             }
         }
         for property in &mut properties {

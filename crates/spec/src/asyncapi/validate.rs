@@ -81,7 +81,7 @@ pub(super) fn validate(files: &Files, version: &str, covered: &[String]) -> Vec<
         {
             continue;
         }
-        let diag = diagnostic(&locate(files, root, &pointer), &pointer, error);
+        let diag = diagnostic(locate(files, root, &pointer), &pointer, error);
         if out.iter().any(|d| d.location == diag.location) {
             continue;
         }
