@@ -1,6 +1,7 @@
 //! The `duplex` binary: one subcommand per job, each in its own module.
 
 mod check;
+mod generate;
 
 use std::process::ExitCode;
 
@@ -21,11 +22,14 @@ struct Cli {
 enum Command {
     /// Load API definitions and report every fault (exit 0 valid, 1 invalid, 2 usage).
     Check(check::CheckArgs),
+    /// Generate a typed client SDK (TypeScript, Python, Rust) from an API definition.
+    Generate(generate::GenerateArgs),
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
         Command::Check(args) => check::run(&args),
+        Command::Generate(args) => generate::run(&args),
     }
 }
