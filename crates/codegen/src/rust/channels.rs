@@ -191,26 +191,37 @@ pub fn generate(channel: &Channel, types: &mut Types<'_>) -> Generated {
             w.line("let mut request = crate::runtime::Request::new(&base_url);");
             path(w, channel, &fields);
             for (field, _, param, place) in &fields {
-                match *place {
-                    "query" => w.line(format!(
-                        "request.query({}, &params.{})?;",
-                        lit(&param.name.wire),
-                        field.snake
-                    )),
-                    "header" => w.line(format!(
-                        "request.header({}, &params.{})?;",
-                        lit(&param.name.wire),
-                        field.snake
-                    )),
-                    _ => w,
-                };
+                if *place == "path" {
+                    continue;
+                }
+                let wire = lit(&param.name.wire);
+                let value = format!("&params.{}", field.snake);
+                call(w, &format!("request.{place}"), &[&wire, &value], "?;");
             }
-            w.line(format!("let carrier = {carrier};"));
+            match carrier {
+                None => w.line("let carrier = ::std::option::Option::None;"),
+                Some((variant, fields)) => {
+                    let joined = fields.join(", ");
+                    let line = format!("let carrier = crate::runtime::Carrier::{variant} {{ {joined} }};");
+                    if fields.is_empty() {
+                        w.line(format!("let carrier = crate::runtime::Carrier::{variant};"));
+                    } else if joined.len() <= 18 && line.len() + 8 <= 100 {
+                        w.line(line);
+                    } else {
+                        w.block(&format!("let carrier = crate::runtime::Carrier::{variant} {{"), "};", |w| {
+                            for field in &fields {
+                                w.line(format!("{field},"));
+                            }
+                        });
+                    }
+                    w.line("let carrier = ::std::option::Option::Some(carrier);")
+                }
+            };
             let open = format!(
                 "self.client.open(request, carrier, {})",
                 lit(&channel.name.wire)
             );
-            if open.len() + 33 <= 100 {
+            if open.len() + 7 < 60 {
                 w.line(format!("let connection = {open}.await?;"));
             } else {
                 w.line("let connection = self");
@@ -280,11 +291,7 @@ pub fn generate(channel: &Channel, types: &mut Types<'_>) -> Generated {
             w.line("");
         }
         w.line("/// The next message, or `None` once the socket is closed for good.");
-        w.line("pub async fn recv(");
-        w.line("    &mut self,");
-        w.line(format!(
-            ") -> ::std::option::Option<::std::result::Result<{received}, crate::Error>> {{"
-        ));
+        w.line("pub async fn recv(&mut self) -> ::std::option::Option<Received> {");
         w.line("    let item = self.connection.recv_text().await?;");
         w.line("    ::std::option::Option::Some(item.and_then(|text| decode(&text)))");
         w.line("}");
@@ -460,35 +467,30 @@ fn path(w: &mut Writer, channel: &Channel, fields: &[(Name, String, &Param, &str
     }
 }
 
-/// Where this channel carries the credential: its first scheme a Rust client can use.
-fn carrier(channel: &Channel, schemes: &[AuthScheme]) -> String {
-    let found = channel.auth.iter().find_map(|wanted| {
+/// Where this channel carries the credential: its first scheme a Rust client can use,
+/// as the `Carrier` variant and its field initialisers.
+fn carrier(channel: &Channel, schemes: &[AuthScheme]) -> Option<(&'static str, Vec<String>)> {
+    let (carrier, basic) = channel.auth.iter().find_map(|wanted| {
         let scheme = schemes.iter().find(|s| &s.name.wire == wanted)?;
         if matches!(scheme.kind, AuthKind::Unsupported { .. }) {
             return None;
         }
         let basic = matches!(scheme.kind, AuthKind::Basic);
         scheme.carriers.first().map(|c| (c.clone(), basic))
-    });
-    let Some((carrier, basic)) = found else {
-        return "::std::option::Option::None".to_owned();
-    };
-    let inner = match carrier {
-        AuthCarrier::Header { name, prefix } => format!(
-            "crate::runtime::Carrier::Header {{ name: {}, prefix: {}, basic: {basic} }}",
-            lit(&name),
-            lit(prefix.as_deref().unwrap_or(""))
+    })?;
+    Some(match carrier {
+        AuthCarrier::Header { name, prefix } => (
+            "Header",
+            vec![
+                format!("name: {}", lit(&name)),
+                format!("prefix: {}", lit(prefix.as_deref().unwrap_or(""))),
+                format!("basic: {basic}"),
+            ],
         ),
-        AuthCarrier::Query { name } => {
-            format!("crate::runtime::Carrier::Query {{ name: {} }}", lit(&name))
-        }
-        AuthCarrier::Subprotocol => "crate::runtime::Carrier::Subprotocol".to_owned(),
+        AuthCarrier::Query { name } => ("Query", vec![format!("name: {}", lit(&name))]),
+        AuthCarrier::Subprotocol => ("Subprotocol", Vec::new()),
         AuthCarrier::FirstMessage { field } => {
-            format!(
-                "crate::runtime::Carrier::FirstMessage {{ field: {} }}",
-                lit(&field)
-            )
+            ("FirstMessage", vec![format!("field: {}", lit(&field))])
         }
-    };
-    format!("::std::option::Option::Some({inner})")
+    })
 }

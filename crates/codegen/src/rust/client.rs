@@ -89,7 +89,14 @@ pub fn generate(api: &Api, modules: &[Name]) -> String {
             let handle = format!("crate::{}::{}Channel", module.snake, channel.name.pascal);
             w.line("");
             w.line(format!("/// The {} channel.", code(&channel.name.wire)));
-            w.line(format!("pub fn {}(&self) -> {handle} {{", module.snake));
+            let signature = format!("pub fn {}(&self) -> {handle} {{", module.snake);
+            if signature.len() + 4 <= 100 {
+                w.line(signature);
+            } else {
+                w.line(format!("pub fn {}(", module.snake));
+                w.line("    &self,");
+                w.line(format!(") -> {handle} {{"));
+            }
             w.line(format!("    {handle}::new(self.clone())"));
             w.line("}");
         }

@@ -101,7 +101,7 @@ fn file(path: String, contents: String) -> GeneratedFile {
 /// The runtime's unit tests stay in the runtime crate; SDKs get the code only.
 fn without_tests(source: &str) -> String {
     match source.find("\n#[cfg(test)]\nmod tests {") {
-        Some(at) => source[..at + 1].to_owned(),
+        Some(at) => format!("{}\n", source[..at].trim_end()),
         None => source.to_owned(),
     }
 }
@@ -145,5 +145,7 @@ fn lib_rs(api: &Api, modules: &[Name]) -> String {
 
 /// rustfmt orders `mod` items by name, ignoring visibility.
 fn mod_key(line: &str) -> &str {
-    line.trim_start_matches("pub ").trim_start_matches("mod ")
+    line.trim_start_matches("pub ")
+        .trim_start_matches("mod ")
+        .trim_end_matches(';')
 }

@@ -60,7 +60,11 @@ pub fn generate(api: &Api, package: &Package, modules: &[Name], channels: &[Summ
             "let mut socket = client.{}().connect({connect}).await?;",
             module.snake
         );
-        let _ = writeln!(out, "// `socket` is a `{}::{}`.", module.snake, summary.socket);
+        let _ = writeln!(
+            out,
+            "// `socket` is a `{}::{}`.",
+            module.snake, summary.socket
+        );
         if let Some((method, ty)) = summary.sends.first() {
             let _ = writeln!(out, "// `{method}` takes a `{}`.", short(ty));
         }

@@ -235,12 +235,20 @@ impl<'a> Types<'a> {
                     );
                 }
                 attribute(w, &serde);
-                let ty = if optional {
-                    format!("::std::option::Option<{inner}>")
+                let field = &property.name.snake;
+                let line = if optional {
+                    format!("pub {field}: ::std::option::Option<{inner}>,")
                 } else {
-                    inner
+                    format!("pub {field}: {inner},")
                 };
-                w.line(format!("pub {}: {ty},", property.name.snake));
+                if line.len() + 4 <= 100 || !optional {
+                    w.line(line);
+                } else {
+                    // rustfmt's form for a field type that does not fit on one line.
+                    w.line(format!("pub {field}: ::std::option::Option<"));
+                    w.line(format!("    {inner},"));
+                    w.line(">,");
+                }
             }
         });
     }
@@ -249,9 +257,9 @@ impl<'a> Types<'a> {
         let TypeKind::Enum(values) = &def.kind else {
             return;
         };
-        w.line("#[derive(");
-        w.line("    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, ::serde::Serialize, ::serde::Deserialize,");
-        w.line(")]");
+        w.line(
+            "#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize, ::serde::Deserialize)]",
+        );
         let mut scope = Scope::new();
         w.block(&format!("pub enum {} {{", def.name.pascal), "}", |w| {
             for value in &values.values {
@@ -314,14 +322,14 @@ impl<'a> Types<'a> {
             w.line(") -> ::std::result::Result<S::Ok, S::Error> {");
             w.block("    match self {", "    }", |w| {
                 for (variant, _, tag, _) in &variants {
-                    w.line(format!("    {name}::{variant}(value) => {{"));
-                    call(
+                    let pattern = format!("    {name}::{variant}(value) => ");
+                    let (property, tag) = (lit(property), lit(tag));
+                    arm(
                         w,
-                        "        crate::runtime::wire::serialize_tagged",
-                        &[&lit(property), &lit(tag), "value", "serializer"],
-                        "",
+                        &pattern,
+                        "crate::runtime::wire::serialize_tagged",
+                        &[&property, &tag, "value", "serializer"],
                     );
-                    w.line("    }");
                 }
                 w.line(format!(
                     "    {name}::Unknown(value) => ::serde::Serialize::serialize(value, serializer),"
@@ -346,15 +354,9 @@ impl<'a> Types<'a> {
                     "    }",
                     |w| {
                         for (variant, _, tag, _) in &variants {
-                            w.line(format!("    Some({}) => {{", lit(tag)));
+                            let pattern = format!("    Some({}) => ", lit(tag));
                             let wrap = format!("{name}::{variant}");
-                            call(
-                                w,
-                                "        crate::runtime::wire::variant",
-                                &["value", &wrap],
-                                "",
-                            );
-                            w.line("    }");
+                            arm(w, &pattern, "crate::runtime::wire::variant", &["value", &wrap]);
                         }
                         w.line(format!("    _ => Ok({name}::Unknown(value)),"));
                     },
@@ -445,10 +447,26 @@ fn attribute(w: &mut Writer, args: &[String]) {
         w.line(line.trim_start());
     } else {
         w.line("#[serde(");
-        for arg in args {
-            w.line(format!("    {arg},"));
+        for (i, arg) in args.iter().enumerate() {
+            let comma = if i + 1 < args.len() { "," } else { "" };
+            w.line(format!("    {arg}{comma}"));
         }
         w.line(")]");
+    }
+}
+
+/// A match arm whose body is one call: on the arm's line when it fits, else in a block.
+/// `pattern` carries the arm's extra indentation and ends with `=> `.
+pub fn arm(w: &mut Writer, pattern: &str, callee: &str, args: &[&str]) {
+    let joined = args.join(", ");
+    let line = format!("{pattern}{callee}({joined}),");
+    if line.len() + w.depth() * 4 <= 100 && joined.len() <= 60 {
+        w.line(line);
+    } else {
+        let indent = pattern.len() - pattern.trim_start().len();
+        w.line(format!("{}{{", pattern));
+        call(w, &format!("{}    {callee}", " ".repeat(indent)), args, "");
+        w.line(format!("{}}}", " ".repeat(indent)));
     }
 }
 
