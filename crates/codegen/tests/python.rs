@@ -211,3 +211,45 @@ fn corpus_sdks_type_check() {
         String::from_utf8_lossy(&mypy.stderr)
     );
 }
+
+/// The live pytest suites in `tests/python/live/`: the seed's Chat API and Fern's
+/// realtime channel, generated, driving a real WebSocket server (typed send and
+/// receive, async iteration, the sync client, reconnect with queued sends in order).
+/// The SDKs are imported straight from their `src/` folders, without installing.
+#[test]
+fn live_sdks() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let chat = dir.path().join("chat");
+    write(&generate(&load(&seed_chat()), None), &chat);
+    let definition = fern_realtime();
+    let realtime = dir.path().join("realtime");
+    write(&generate(&load(definition.path()), None), &realtime);
+    let live = manifest_dir().join("tests/python/live");
+    let server = manifest_dir().join("runtime/python/tests");
+    let path =
+        std::env::join_paths([chat.join("src"), realtime.join("src"), server]).expect("PYTHONPATH");
+    run(
+        Command::new(venv_tool("python"))
+            .args([
+                "-m",
+                "pytest",
+                "-q",
+                "-p",
+                "no:cacheprovider",
+                "-o",
+                "asyncio_mode=auto",
+            ])
+            .args([
+                "-o",
+                "asyncio_default_fixture_loop_scope=function",
+                "-W",
+                "error",
+            ])
+            .arg("--rootdir")
+            .arg(&live)
+            .arg(&live)
+            .env("PYTHONPATH", path)
+            .env("PYTHONDONTWRITEBYTECODE", "1"),
+        "pytest on the live SDK tests",
+    );
+}

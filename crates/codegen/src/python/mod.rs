@@ -93,9 +93,45 @@ pub fn generate(api: &Api, options: &Options) -> Vec<GeneratedFile> {
     files
 }
 
+/// Checks a `--package-name` against PEP 508: ASCII letters and digits, with `.`, `_`
+/// or `-` inside. The import name is derived from it (`my-sdk` imports as `my_sdk`).
+pub fn check_package_name(name: &str) -> Result<(), String> {
+    let inner_ok = name
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'));
+    let ends_ok = name.starts_with(|c: char| c.is_ascii_alphanumeric())
+        && name.ends_with(|c: char| c.is_ascii_alphanumeric());
+    if inner_ok && ends_ok {
+        Ok(())
+    } else {
+        Err(format!(
+            "`{name}` is not a valid Python package name: use ASCII letters and digits, \
+             with `.`, `_` or `-` between them (for example `chat-sdk`)"
+        ))
+    }
+}
+
 fn file(path: &str, contents: String) -> GeneratedFile {
     GeneratedFile {
         path: PathBuf::from(path),
         contents,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::check_package_name;
+
+    #[test]
+    fn package_names_follow_pep_508() {
+        assert!(check_package_name("chat-sdk").is_ok());
+        assert!(check_package_name("Chat.SDK_2").is_ok());
+        for bad in ["", "-chat", "chat-", "chat sdk", "chät"] {
+            let message = check_package_name(bad).expect_err(bad);
+            assert!(
+                message.contains("not a valid Python package name"),
+                "{message}"
+            );
+        }
     }
 }
