@@ -224,11 +224,24 @@ fn live_sdks() {
     let definition = fern_realtime();
     let realtime = dir.path().join("realtime");
     write(&generate(&load(definition.path()), None), &realtime);
+    let agent = dir.path().join("agent");
+    write(
+        &generate(
+            &load(&manifest_dir().join("tests/python/fixtures/agent-chat.yml")),
+            None,
+        ),
+        &agent,
+    );
     let live = manifest_dir().join("tests/python/live");
     let server = manifest_dir().join("runtime/python/tests");
-    let path =
-        std::env::join_paths([chat.join("src"), realtime.join("src"), server]).expect("PYTHONPATH");
-    run(
+    let sources = [
+        chat.join("src"),
+        realtime.join("src"),
+        agent.join("src"),
+        server,
+    ];
+    let path = std::env::join_paths(sources).expect("PYTHONPATH");
+    let summary = run(
         Command::new(venv_tool("python"))
             .args([
                 "-m",
@@ -251,5 +264,9 @@ fn live_sdks() {
             .env("PYTHONPATH", path)
             .env("PYTHONDONTWRITEBYTECODE", "1"),
         "pytest on the live SDK tests",
+    );
+    assert!(
+        summary.contains("8 passed"),
+        "expected all 8 live tests to run:\n{summary}"
     );
 }

@@ -439,6 +439,9 @@ fn channel_class(
                 dict_arg(w, "path_params", &channel.path_params, &cn.path_params);
                 dict_arg(w, "query", &channel.query, &cn.query);
                 dict_arg(w, "headers", &channel.headers, &cn.headers);
+                // A channel that names no scheme (the loader found no security for it)
+                // still sends any credential the caller gave, without requiring one.
+                let optional = channel.auth.is_empty();
                 let bindings = auth_bindings(api, names, channel);
                 if bindings.is_empty() {
                     w.line("    auth=[],");
@@ -451,6 +454,9 @@ fn channel_class(
                 }
                 if let Some(key) = &channel.base_url {
                     w.line(format!("    base_url_key={},", pystr::string(key)));
+                }
+                if optional && !api.auth.is_empty() {
+                    w.line("    auth_optional=True,");
                 }
             });
             w.line(format!("    {},", cn.routes));
@@ -473,11 +479,16 @@ fn dict_arg(w: &mut Writer, arg: &str, params: &[Param], names: &[String]) {
     w.line(format!("    {arg}={{{}}},", items.join(", ")));
 }
 
-/// `_rt.AuthBinding(...)` for each scheme the channel accepts that a client can send.
+/// `_rt.AuthBinding(...)` for each scheme the channel accepts (every scheme of the API
+/// when the channel names none) that a client can send.
 fn auth_bindings(api: &Api, names: &Names, channel: &Channel) -> Vec<String> {
-    channel
-        .auth
-        .iter()
+    let schemes: Vec<&String> = if channel.auth.is_empty() {
+        api.auth.iter().map(|s| &s.name.wire).collect()
+    } else {
+        channel.auth.iter().collect()
+    };
+    schemes
+        .into_iter()
         .filter_map(|wire| {
             let index = api.auth.iter().position(|s| s.name.wire == *wire)?;
             let scheme = &api.auth[index];

@@ -84,6 +84,7 @@ class ClientConfig:
         headers: Mapping[str, Any],
         auth: Sequence[AuthBinding],
         base_url_key: str | None = None,
+        auth_optional: bool = False,
     ) -> ConnectPlan:
         return ConnectPlan(
             config=self,
@@ -97,6 +98,7 @@ class ClientConfig:
                 **{k: _text(v) for k, v in headers.items() if v is not None},
             },
             auth=auth,
+            auth_optional=auth_optional,
         )
 
     def _base(self, channel: str, key: str | None) -> str:
@@ -136,6 +138,9 @@ class ConnectPlan:
     query: Mapping[str, Any]
     headers: Mapping[str, str]
     auth: Sequence[AuthBinding]
+    #: True when the spec does not say the channel needs auth: credentials the caller
+    #: gave are sent, and none is fine.
+    auth_optional: bool = False
 
     async def resolve(self) -> Handshake:
         values: dict[str, Any] = {}
@@ -168,7 +173,7 @@ class ConnectPlan:
             for b in self.auth
             if self.config.credentials.get(b.credential) is not None
         ]
-        if self.auth and not given:
+        if self.auth and not given and not self.auth_optional:
             names = " or ".join(sorted({f"{b.credential}=..." for b in self.auth}))
             raise ConfigurationError(
                 f"{self.config.client}: channel `{self.channel}` needs credentials: pass {names} to "

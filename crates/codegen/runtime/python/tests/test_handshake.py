@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import asyncio
+from typing import Any
 
 import pytest
 
@@ -142,3 +143,19 @@ def test_backoff_grows_and_is_bounded() -> None:
     assert all(0.5 <= jittered.delay(1) <= 1 for _ in range(50))
     with pytest.raises(ValueError, match="jitter"):
         ReconnectOptions(jitter=2)
+
+
+def test_optional_auth_sends_what_was_given() -> None:
+    def plan_with(token: str | None) -> Any:
+        return config({"token": token}).plan(
+            channel="c",
+            path="/",
+            path_params={},
+            query={},
+            headers={},
+            auth=[BEARER],
+            auth_optional=True,
+        )
+
+    assert "Authorization" not in plan_with(None).resolve_sync().headers
+    assert plan_with("t").resolve_sync().headers["Authorization"] == "Bearer t"
