@@ -2,6 +2,7 @@
 
 mod check;
 mod generate;
+mod serve;
 
 use std::process::ExitCode;
 
@@ -24,6 +25,8 @@ enum Command {
     Check(check::CheckArgs),
     /// Generate a typed client SDK (TypeScript, Python, Rust) from an API definition.
     Generate(generate::GenerateArgs),
+    /// Serve the agent-chat WebSocket connector (Connic protocol) until SIGTERM.
+    Serve(serve::ServeArgs),
 }
 
 fn main() -> ExitCode {
@@ -31,5 +34,6 @@ fn main() -> ExitCode {
     match cli.command {
         Command::Check(args) => check::run(&args),
         Command::Generate(args) => generate::run(&args),
+        Command::Serve(args) => serve::run(&args),
     }
 }

@@ -5,6 +5,9 @@
 //! `Done` with token usage) and stops early when its [`CancellationToken`] fires.
 //! Each kind lives in its own module and is chosen by `kind` in `duplex.toml`.
 
+pub mod config;
+pub mod echo;
+
 use futures::stream::BoxStream;
 use serde_json::Value;
 use tokio_util::sync::CancellationToken;
