@@ -122,10 +122,10 @@ fn routes(
     w.block(&format!("{} = _rt.Dispatcher(", cn.routes), ")", |w| {
         let mut properties: Vec<&str> = Vec::new();
         for how in &hows {
-            if let How::Field { property, .. } = how {
-                if !properties.contains(&property.as_str()) {
-                    properties.push(property);
-                }
+            if let How::Field { property, .. } = how
+                && !properties.contains(&property.as_str())
+            {
+                properties.push(property);
             }
         }
         if !properties.is_empty() {
@@ -133,10 +133,10 @@ fn routes(
                 for property in &properties {
                     w.block(&format!("({}, {{", pystr::string(property)), "}),", |w| {
                         for (i, how) in hows.iter().enumerate() {
-                            if let How::Field { property: p, value } = how {
-                                if p == property {
-                                    w.line(format!("{}: {},", pystr::literal(value), route(i)));
-                                }
+                            if let How::Field { property: p, value } = how
+                                && p == property
+                            {
+                                w.line(format!("{}: {},", pystr::literal(value), route(i)));
                             }
                         }
                     });

@@ -325,18 +325,18 @@ impl Example {
                 }
             }
         }
-        if sends.is_empty() {
-            if let (Some(message), Some(method)) = (channel.send.first(), cn.send_methods.first()) {
-                let value = match &message.payload {
-                    Type::Ref(id) if r.object(&message.payload).is_some() => {
-                        let model = names.type_name(id).to_owned();
-                        imports.push(model.clone());
-                        format!("{model}(...)")
-                    }
-                    _ => "...".to_owned(),
-                };
-                sends.push(format!("{method}({value})"));
-            }
+        if sends.is_empty()
+            && let (Some(message), Some(method)) = (channel.send.first(), cn.send_methods.first())
+        {
+            let value = match &message.payload {
+                Type::Ref(id) if r.object(&message.payload).is_some() => {
+                    let model = names.type_name(id).to_owned();
+                    imports.push(model.clone());
+                    format!("{model}(...)")
+                }
+                _ => "...".to_owned(),
+            };
+            sends.push(format!("{method}({value})"));
         }
         imports.sort_unstable();
         imports.dedup();

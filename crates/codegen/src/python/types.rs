@@ -305,14 +305,14 @@ fn field_line(r: &mut Render<'_>, p: &Property, field: &str) -> String {
         args.push(format!("serialization_alias={wire}"));
     }
     let mut docs = docs_with_deprecation(p.docs.as_deref(), p.deprecated);
-    if let Some(value) = &p.default {
-        if default.as_deref() == Some("None") {
-            docs = format!(
-                "{}{}Defaults to `{value}` on the server.",
-                docs.trim_end(),
-                if docs.trim().is_empty() { "" } else { " " }
-            );
-        }
+    if let Some(value) = &p.default
+        && default.as_deref() == Some("None")
+    {
+        docs = format!(
+            "{}{}Defaults to `{value}` on the server.",
+            docs.trim_end(),
+            if docs.trim().is_empty() { "" } else { " " }
+        );
     }
     let docs = pystr::doc_lines(&docs).join("\n");
     if !docs.is_empty() {
