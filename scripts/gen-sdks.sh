@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Regenerates the official connector SDKs (sdks/typescript, sdks/python, sdks/rust) from
+# docs/connector.asyncapi.yaml with `duplex generate`. Each SDK folder is replaced whole,
+# so files a generator no longer writes disappear. `crates/cli/tests/sdk_freshness.rs`
+# fails when the committed SDKs differ from what this script would write.
+#
+# Usage: scripts/gen-sdks.sh [DUPLEX_BINARY]   (default: `cargo run -q -p duplex-cli --`)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+spec=docs/connector.asyncapi.yaml
+if [ $# -ge 1 ]; then
+  duplex=("$1")
+else
+  duplex=(cargo run -q -p duplex-cli --)
+fi
+
+generate() { # LANG DIR PACKAGE
+  rm -rf "$2"
+  "${duplex[@]}" generate --lang "$1" --out "$2" --package-name "$3" "$spec"
+}
+
+generate typescript sdks/typescript @duplex/connector
+generate python sdks/python duplex-connector-sdk
+generate rust sdks/rust duplex-connector-sdk

@@ -1,0 +1,44 @@
+"""Hand-written runtime shared by every SDK that Duplex generates for Python.
+
+It is copied verbatim into each SDK as the private ``_runtime`` package, so the
+generated modules only describe an API (models, channels, routes) and this package
+does the work: building the handshake, reconnecting, queueing sends, telling received
+messages apart and calling handlers.
+"""
+
+from .async_socket import AsyncSocket
+from .backoff import ReconnectOptions
+from .dispatch import Dispatcher, Route
+from .errors import ConfigurationError, ReconnectFailedError, SocketClosedError
+from .handshake import (
+    AuthBinding,
+    Carrier,
+    ClientConfig,
+    ConnectPlan,
+    Credential,
+    Environment,
+    SyncCredential,
+)
+from .models import UnknownMessage, WireModel, to_wire
+from .sync_socket import SyncSocket
+
+__all__ = [
+    "AsyncSocket",
+    "AuthBinding",
+    "Carrier",
+    "ClientConfig",
+    "ConfigurationError",
+    "ConnectPlan",
+    "Credential",
+    "Dispatcher",
+    "Environment",
+    "ReconnectFailedError",
+    "ReconnectOptions",
+    "Route",
+    "SocketClosedError",
+    "SyncCredential",
+    "SyncSocket",
+    "UnknownMessage",
+    "WireModel",
+    "to_wire",
+]

@@ -1,0 +1,188 @@
+//! The URL and headers of a connection attempt, built from a channel's typed parameters.
+//!
+//! Parameters arrive as any `Serialize` value and are turned into text the way the
+//! wire expects: strings as they are, numbers and booleans in their JSON form, `None`
+//! left out, arrays as a repeated query parameter, and anything else as JSON text.
+
+use serde::Serialize;
+use serde_json::Value;
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+use tokio_tungstenite::tungstenite::http::{self, HeaderName, HeaderValue};
+
+use super::auth::{Carrier, base64};
+use super::error::Error;
+
+/// One connection target: base URL, path, query and headers. Built by generated code
+/// for every `connect`, then replayed (with a fresh credential) on every reconnect.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Request {
+    base: String,
+    path: String,
+    query: Vec<(String, String)>,
+    headers: Vec<(String, String)>,
+}
+
+impl Request {
+    /// Starts at `base_url`; `http(s)://` becomes `ws(s)://`.
+    pub fn new(base_url: &str) -> Request {
+        let base = if let Some(rest) = base_url.strip_prefix("https://") {
+            format!("wss://{rest}")
+        } else if let Some(rest) = base_url.strip_prefix("http://") {
+            format!("ws://{rest}")
+        } else {
+            base_url.to_owned()
+        };
+        Request {
+            base: base.trim_end_matches('/').to_owned(),
+            path: String::new(),
+            query: Vec::new(),
+            headers: Vec::new(),
+        }
+    }
+
+    /// Appends literal path text (from the channel address).
+    pub fn path(&mut self, text: &str) {
+        self.path.push_str(text);
+    }
+
+    /// Appends one path parameter, percent-encoded.
+    pub fn path_param(&mut self, value: &impl Serialize) -> Result<(), Error> {
+        let texts = texts(value)?;
+        self.path.push_str(&percent_encode(&texts.join(",")));
+        Ok(())
+    }
+
+    /// Adds a query parameter; `None` adds nothing and an array repeats the name.
+    pub fn query(&mut self, name: &str, value: &impl Serialize) -> Result<(), Error> {
+        for text in texts(value)? {
+            self.query.push((name.to_owned(), text));
+        }
+        Ok(())
+    }
+
+    /// Adds a header; `None` adds nothing and an array is sent comma-separated.
+    pub fn header(&mut self, name: &str, value: &impl Serialize) -> Result<(), Error> {
+        let texts = texts(value)?;
+        if !texts.is_empty() {
+            self.headers.push((name.to_owned(), texts.join(",")));
+        }
+        Ok(())
+    }
+
+    /// The full URL, without any credential.
+    pub fn url(&self) -> String {
+        self.url_with(None)
+    }
+
+    fn url_with(&self, extra: Option<(&str, &str)>) -> String {
+        let mut url = self.base.clone();
+        if !self.path.starts_with('/') {
+            url.push('/');
+        }
+        url.push_str(&self.path);
+        let pairs = self.query.iter().map(|(k, v)| (k.as_str(), v.as_str()));
+        for (i, (name, value)) in pairs.chain(extra).enumerate() {
+            url.push(if i == 0 && !url.contains('?') {
+                '?'
+            } else {
+                '&'
+            });
+            url.push_str(&percent_encode(name));
+            url.push('=');
+            url.push_str(&percent_encode(value));
+        }
+        url
+    }
+
+    /// The HTTP upgrade request of one attempt: `client_headers` first, then the
+    /// channel's headers, then the credential where `carrier` says.
+    pub fn to_http(
+        &self,
+        client_headers: &[(String, String)],
+        credential: Option<(Carrier, &str)>,
+    ) -> Result<http::Request<()>, Error> {
+        let query_credential = match credential {
+            Some((Carrier::Query { name }, value)) => Some((name, value)),
+            _ => None,
+        };
+        let url = self.url_with(query_credential);
+        let mut request =
+            url.as_str()
+                .into_client_request()
+                .map_err(|error| Error::InvalidUrl {
+                    url: self.url(),
+                    reason: error.to_string(),
+                })?;
+        let headers = request.headers_mut();
+        for (name, value) in client_headers.iter().chain(&self.headers) {
+            headers.append(header_name(name)?, header_value(name, value)?);
+        }
+        match credential {
+            Some((
+                Carrier::Header {
+                    name,
+                    prefix,
+                    basic,
+                },
+                value,
+            )) => {
+                let value = if basic {
+                    base64(value.as_bytes())
+                } else {
+                    value.to_owned()
+                };
+                let value = header_value(name, &format!("{prefix}{value}"))?;
+                headers.insert(header_name(name)?, value);
+            }
+            Some((Carrier::Subprotocol, value)) => {
+                let value = header_value("Sec-WebSocket-Protocol", value)?;
+                headers.insert(http::header::SEC_WEBSOCKET_PROTOCOL, value);
+            }
+            _ => {}
+        }
+        Ok(request)
+    }
+}
+
+fn header_name(name: &str) -> Result<HeaderName, Error> {
+    HeaderName::from_bytes(name.as_bytes()).map_err(|error| Error::InvalidHeader {
+        name: name.to_owned(),
+        reason: error.to_string(),
+    })
+}
+
+fn header_value(name: &str, value: &str) -> Result<HeaderValue, Error> {
+    HeaderValue::from_str(value).map_err(|error| Error::InvalidHeader {
+        name: name.to_owned(),
+        reason: error.to_string(),
+    })
+}
+
+/// The wire texts of one parameter value: none for `null`, one per array item.
+fn texts(value: &impl Serialize) -> Result<Vec<String>, Error> {
+    Ok(match serde_json::to_value(value).map_err(Error::Encode)? {
+        Value::Null => Vec::new(),
+        Value::Array(items) => items.iter().filter(|v| !v.is_null()).map(text).collect(),
+        other => vec![text(&other)],
+    })
+}
+
+fn text(value: &Value) -> String {
+    match value {
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    }
+}
+
+/// Percent-encodes everything but RFC 3986 unreserved characters.
+pub fn percent_encode(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for byte in text.bytes() {
+        if byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'.' | b'_' | b'~') {
+            out.push(char::from(byte));
+        } else {
+            out.push_str(&format!("%{byte:02X}"));
+        }
+    }
+    out
+}

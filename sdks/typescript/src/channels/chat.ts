@@ -1,0 +1,238 @@
+// The `chat` channel of the Duplex connector API, generated from its definition. Do not edit.
+
+import * as runtime from "../runtime/index.js";
+import type { DuplexConnectorClientOptions } from "../client.js";
+import { baseUrl } from "../connection.js";
+import type { Ack, Auth, Cancel, Connected, Error, History, HistoryRequest, Message, Ping, Pong, Response, ShortMessage, StreamChunk, StreamEnd, StreamStart } from "../types.js";
+
+/** Every message the client sends on `chat`. */
+export type ChatSendMessage = Auth | Message | ShortMessage | Cancel | Ping | HistoryRequest;
+
+/** Every message the client receives on `chat`. */
+export type ChatReceiveMessage = Connected | Pong | History | Ack | StreamStart | StreamChunk | StreamEnd | Response | Error;
+
+/** The events of a {@link ChatSocket}: the runtime's (`open`, `message`, `unknown`, `binary`, `error`, `close`, `reconnecting`) plus one per received message. */
+export interface ChatSocketEvents extends runtime.SocketEvents<ChatReceiveMessage> {
+  /**
+   * Connected
+   *
+   * The session is ready.
+   */
+  connected: [Connected];
+  /**
+   * Pong
+   *
+   * The answer to `ping`.
+   */
+  pong: [Pong];
+  /**
+   * History
+   *
+   * The session's stored history, oldest first.
+   */
+  history: [History];
+  /**
+   * Ack
+   *
+   * The message was received and stored, with its number in the session.
+   */
+  ack: [Ack];
+  /**
+   * Stream start
+   *
+   * An agent starts its streamed reply.
+   */
+  streamStart: [StreamStart];
+  /**
+   * Stream chunk
+   *
+   * The next piece of an agent's streamed reply.
+   */
+  streamChunk: [StreamChunk];
+  /**
+   * Stream end
+   *
+   * An agent's streamed reply ended, with its full text and token usage.
+   */
+  streamEnd: [StreamEnd];
+  /**
+   * Response
+   *
+   * An agent's whole reply, when the connector does not stream.
+   */
+  response: [Response];
+  /**
+   * Error
+   *
+   * Something went wrong; `code` says what, `retryable` whether to try again.
+   */
+  error2: [Error];
+}
+
+/** The arguments of `connect()` on `chat`: its parameters, and callbacks registered before the first connection. */
+export interface ChatConnectArgs extends runtime.ConnectCallbacks<ChatReceiveMessage> {
+  /**
+   * The connector's secret, instead of sending it as the first message.
+   *
+   * Query parameter `secret`.
+   */
+  secret?: string;
+  /**
+   * The connector's secret.
+   *
+   * Header `X-Connic-Secret`.
+   */
+  xConnicSecret?: string;
+  /**
+   * `Bearer <secret>`.
+   *
+   * Header `Authorization`.
+   */
+  authorization?: string;
+}
+
+/** A reconnecting socket on `chat`. Sends made while (re)connecting are queued and flushed in order; received messages arrive as typed events, and through `for await`. */
+export class ChatSocket extends runtime.Socket<ChatSendMessage, ChatReceiveMessage, ChatSocketEvents> {
+  /**
+   * Auth
+   *
+   * Must come within the auth timeout (10 s by default) when the connector requires
+   * auth and no secret came with the upgrade request. A wrong secret gets an
+   * `unauthorized` error and the connection closes. With `session_id` of a session that
+   * has not expired, the reply is `connected` with the same id and `resumed: true`;
+   * otherwise a fresh session with `resumed: false`.
+   *
+   * Sends a `auth` message.
+   */
+  sendAuth(message: Auth): void {
+    this.send(message);
+  }
+
+  /**
+   * Message
+   *
+   * `id` is optional; when missing the server assigns one and uses it in every event
+   * about this message. Without `payload.agent`, every agent of the connector answers.
+   *
+   * Sends a `message` message.
+   */
+  sendMessage(message: Message): void {
+    this.send(message);
+  }
+
+  /**
+   * Short message
+   *
+   * A chat message in the short form: `{"message": "..."}`.
+   *
+   * Sends a `shortMessage` message.
+   */
+  sendShortMessage(message: ShortMessage): void {
+    this.send(message);
+  }
+
+  /**
+   * Cancel
+   *
+   * Each cancelled reply still ends with its `stream_end` (or `response`), with
+   * `status: cancelled` and the text produced so far.
+   *
+   * Sends a `cancel` message.
+   */
+  sendCancel(message: Cancel): void {
+    this.send(message);
+  }
+
+  /**
+   * Ping
+   *
+   * An application-level ping.
+   *
+   * Sends a `ping` message.
+   */
+  sendPing(message: Ping): void {
+    this.send(message);
+  }
+
+  /**
+   * History request
+   *
+   * Asks for the current session's history; answered by `history`.
+   *
+   * Sends a `historyRequest` message.
+   */
+  sendHistoryRequest(message: HistoryRequest): void {
+    this.send(message);
+  }
+}
+
+/**
+ * One WebSocket connection is one session at a time. With `require_auth` on (the
+ * default), the secret comes in the query (`?secret=`), in a header
+ * (`X-Connic-Secret` or `Authorization: Bearer`), or as the first message (`auth`).
+ *
+ * The `chat` channel (`/ws`).
+ */
+export class ChatChannel {
+  readonly #options: DuplexConnectorClientOptions;
+
+  constructor(options: DuplexConnectorClientOptions) {
+    this.#options = options;
+  }
+
+  /** Opens a socket. It connects at once, and reconnects on drops as the client's `reconnect` options say. */
+  connect(args: ChatConnectArgs = {}): ChatSocket {
+    const options = this.#options;
+    return new ChatSocket({
+      reconnect: options.reconnect,
+      maxQueueSize: options.maxQueueSize,
+      logger: options.logger,
+      WebSocket: options.WebSocket,
+      webSocketSupportsHeaders: options.webSocketSupportsHeaders,
+      callbacks: args,
+      classify,
+      target: async (_transport) => {
+        const target = runtime.newTarget(baseUrl(options), "/ws", {});
+        runtime.addQuery(target, "secret", args.secret);
+        for (const [name, value] of Object.entries(options.headers ?? {})) {
+          runtime.addHeader(target, name, value);
+        }
+        runtime.addHeader(target, "X-Connic-Secret", args.xConnicSecret);
+        runtime.addHeader(target, "Authorization", args.authorization);
+        return target;
+      },
+    });
+  }
+}
+
+/** Tells a received JSON value apart: by the field the spec fixes for each message, else by its shape. `undefined` means unknown. */
+function classify(data: unknown): runtime.Classified | undefined {
+  if (runtime.fieldIs(data, "type", "connected")) {
+    return { event: "connected", message: data };
+  }
+  if (runtime.fieldIs(data, "type", "pong")) {
+    return { event: "pong", message: data };
+  }
+  if (runtime.fieldIs(data, "type", "history")) {
+    return { event: "history", message: data };
+  }
+  if (runtime.fieldIs(data, "type", "ack")) {
+    return { event: "ack", message: data };
+  }
+  if (runtime.fieldIs(data, "type", "stream_start")) {
+    return { event: "streamStart", message: data };
+  }
+  if (runtime.fieldIs(data, "type", "stream_chunk")) {
+    return { event: "streamChunk", message: data };
+  }
+  if (runtime.fieldIs(data, "type", "stream_end")) {
+    return { event: "streamEnd", message: data };
+  }
+  if (runtime.fieldIs(data, "type", "response")) {
+    return { event: "response", message: data };
+  }
+  if (runtime.fieldIs(data, "type", "error")) {
+    return { event: "error2", message: data };
+  }
+  return undefined;
+}
