@@ -103,7 +103,7 @@ pub fn generate(channel: &Channel, types: &mut Types<'_>) -> Generated {
                 if param.deprecated {
                     w.line("#[deprecated]");
                 }
-                w.line(format!("pub {}: {ty},", field.snake));
+                super::types::field_line(w, &field.snake, ty);
             }
         });
     }
@@ -130,7 +130,7 @@ pub fn generate(channel: &Channel, types: &mut Types<'_>) -> Generated {
     w.block(&format!("pub enum {received} {{"), "}", |w| {
         for (variant, ty, message) in &receives {
             message_docs(w, message);
-            w.line(format!("{variant}({ty}),"));
+            super::types::tuple_variant(w, variant, ty);
         }
         w.line("/// A message this SDK does not recognise, as it was received.");
         w.line("Unknown(::serde_json::Value),");
@@ -187,7 +187,11 @@ pub fn generate(channel: &Channel, types: &mut Types<'_>) -> Generated {
                 Some(key) => format!("::std::option::Option::Some({})", lit(key)),
                 None => "::std::option::Option::None".to_owned(),
             };
-            w.line(format!("let base_url = self.client.base_url({base_url})?;"));
+            if fields.is_empty() {
+                w.line("let _ = params;");
+            }
+            w.line(format!("let named = {base_url};"));
+            w.line("let base_url = self.client.base_url(named)?;");
             w.line("let mut request = crate::runtime::Request::new(&base_url);");
             path(w, channel, &fields);
             for (field, _, param, place) in &fields {
@@ -322,6 +326,13 @@ pub fn generate(channel: &Channel, types: &mut Types<'_>) -> Generated {
         }
     });
     w.line("");
+    w.line(format!(
+        "/// One item of [`{socket}`]: a message, or why none could be read."
+    ));
+    w.line(format!(
+        "pub type Received = ::std::result::Result<{received}, crate::Error>;"
+    ));
+    w.line("");
     w.block(
         &format!("impl ::futures_util::Stream for {socket} {{"),
         "}",
@@ -392,30 +403,30 @@ fn dispatch(w: &mut Writer, channel: &Channel, receives: &[(String, String, &Mes
             })
             .collect()
     });
-    if let (Some(property), Some(tags)) = (&channel.receive_discriminator, tags) {
-        if !receives.is_empty() {
-            w.block(
-                &format!(
-                    "match crate::runtime::wire::tag(&value, {}) {{",
-                    lit(property)
-                ),
-                "}",
-                |w| {
-                    for ((variant, _, _), tag) in receives.iter().zip(tags) {
-                        w.line(format!("Some({}) => {{", lit(tag)));
-                        call(
-                            w,
-                            "    crate::runtime::wire::variant",
-                            &["value", &format!("Self::{variant}")],
-                            "",
-                        );
-                        w.line("}");
-                    }
-                    w.line("_ => Ok(Self::Unknown(value)),");
-                },
-            );
-            return;
-        }
+    if let (Some(property), Some(tags)) = (&channel.receive_discriminator, tags)
+        && !receives.is_empty()
+    {
+        w.block(
+            &format!(
+                "match crate::runtime::wire::tag(&value, {}) {{",
+                lit(property)
+            ),
+            "}",
+            |w| {
+                for ((variant, _, _), tag) in receives.iter().zip(tags) {
+                    let pattern = format!("Some({}) => ", lit(tag));
+                    let wrap = format!("Self::{variant}");
+                    super::types::arm(
+                        w,
+                        &pattern,
+                        "crate::runtime::wire::variant",
+                        &["value", &wrap],
+                    );
+                }
+                w.line("_ => Ok(Self::Unknown(value)),");
+            },
+        );
+        return;
     }
     for (variant, _, message) in receives {
         if let Recognition::Field { property, value } = &message.recognition {

@@ -120,28 +120,30 @@ pub fn generate(api: &Api, modules: &[Name]) -> String {
     });
     w.line("");
     w.line("/// Configures a [`Client`]: server, credential, headers and reconnect behaviour.");
-    w.line("#[derive(Debug, Clone)]");
+    if environments.is_empty() {
+        w.line("#[derive(Debug, Clone, Default)]");
+    } else {
+        w.line("#[derive(Debug, Clone)]");
+    }
     w.block("pub struct ClientBuilder {", "}", |w| {
         w.line("environment: ::std::option::Option<Environment>,");
         w.line("config: crate::runtime::ClientConfig,");
     });
-    w.line("");
-    w.block(
-        "impl ::std::default::Default for ClientBuilder {",
-        "}",
-        |w| {
-            w.block("fn default() -> ClientBuilder {", "}", |w| {
-                w.block("ClientBuilder {", "}", |w| {
-                    if environments.is_empty() {
-                        w.line("environment: ::std::option::Option::None,");
-                    } else {
+    if !environments.is_empty() {
+        w.line("");
+        w.block(
+            "impl ::std::default::Default for ClientBuilder {",
+            "}",
+            |w| {
+                w.block("fn default() -> ClientBuilder {", "}", |w| {
+                    w.block("ClientBuilder {", "}", |w| {
                         w.line("environment: ::std::option::Option::Some(Environment::default()),");
-                    }
-                    w.line("config: crate::runtime::ClientConfig::default(),");
+                        w.line("config: crate::runtime::ClientConfig::default(),");
+                    });
                 });
-            });
-        },
-    );
+            },
+        );
+    }
     w.line("");
     w.block("impl ClientBuilder {", "}", |w| {
         w.lines(BUILDER_METHODS);

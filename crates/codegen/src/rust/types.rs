@@ -216,7 +216,13 @@ impl<'a> Types<'a> {
         } else {
             w.line("#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]");
         }
-        w.block(&format!("pub struct {name} {{"), "}", |w| {
+        let header = format!("pub struct {name} {{");
+        let header = if header.len() <= 100 {
+            header
+        } else {
+            format!("pub struct {name}\n{{")
+        };
+        w.block(&header, "}", |w| {
             for property in &object.properties {
                 doc(w, property.docs.as_deref());
                 if property.deprecated {
@@ -235,20 +241,12 @@ impl<'a> Types<'a> {
                     );
                 }
                 attribute(w, &serde);
-                let field = &property.name.snake;
-                let line = if optional {
-                    format!("pub {field}: ::std::option::Option<{inner}>,")
+                let ty = if optional {
+                    format!("::std::option::Option<{inner}>")
                 } else {
-                    format!("pub {field}: {inner},")
+                    inner
                 };
-                if line.len() + 4 <= 100 || !optional {
-                    w.line(line);
-                } else {
-                    // rustfmt's form for a field type that does not fit on one line.
-                    w.line(format!("pub {field}: ::std::option::Option<"));
-                    w.line(format!("    {inner},"));
-                    w.line(">,");
-                }
+                field_line(w, &property.name.snake, &ty);
             }
         });
     }
@@ -284,7 +282,7 @@ impl<'a> Types<'a> {
                 let hint = format!("{name}{variant_name}");
                 let ty = self.render(&variant.ty, &hint, Site::Model, true);
                 doc(w, variant.docs.as_deref());
-                w.line(format!("{variant_name}({ty}),"));
+                tuple_variant(w, &variant_name, &ty);
             }
         });
     }
@@ -309,13 +307,13 @@ impl<'a> Types<'a> {
         w.block(&format!("pub enum {name} {{"), "}", |w| {
             for (variant, ty, _, docs) in &variants {
                 doc(w, docs.as_deref());
-                w.line(format!("{variant}({ty}),"));
+                tuple_variant(w, variant, ty);
             }
             w.line("/// A variant this SDK does not know, kept as it was.");
             w.line("Unknown(::serde_json::Value),");
         });
         w.line("");
-        w.block(&format!("impl ::serde::Serialize for {name} {{"), "}", |w| {
+        w.block(&impl_header(" ::serde::Serialize", name), "}", |w| {
             w.line("fn serialize<S: ::serde::Serializer>(");
             w.line("    &self,");
             w.line("    serializer: S,");
@@ -331,15 +329,19 @@ impl<'a> Types<'a> {
                         &[&property, &tag, "value", "serializer"],
                     );
                 }
-                w.line(format!(
-                    "    {name}::Unknown(value) => ::serde::Serialize::serialize(value, serializer),"
-                ));
+                let pattern = format!("    {name}::Unknown(value) => ");
+                arm(
+                    w,
+                    &pattern,
+                    "::serde::Serialize::serialize",
+                    &["value", "serializer"],
+                );
             });
             w.line("}");
         });
         w.line("");
         w.block(
-            &format!("impl<'de> ::serde::Deserialize<'de> for {name} {{"),
+            &impl_header("<'de> ::serde::Deserialize<'de>", name),
             "}",
             |w| {
                 w.line("fn deserialize<D: ::serde::Deserializer<'de>>(");
@@ -455,18 +457,74 @@ fn attribute(w: &mut Writer, args: &[String]) {
     }
 }
 
+/// `Variant(Type),` inside an enum, broken the way rustfmt breaks it when too long.
+pub fn tuple_variant(w: &mut Writer, variant: &str, ty: &str) {
+    let line = format!("{variant}({ty}),");
+    if line.len() + w.depth() * 4 <= 100 {
+        w.line(line);
+    } else {
+        w.line(format!("{variant}("));
+        w.line(format!("    {ty},"));
+        w.line("),");
+    }
+}
+
 /// A match arm whose body is one call: on the arm's line when it fits, else in a block.
 /// `pattern` carries the arm's extra indentation and ends with `=> `.
 pub fn arm(w: &mut Writer, pattern: &str, callee: &str, args: &[&str]) {
     let joined = args.join(", ");
+    let width = w.depth() * 4;
     let line = format!("{pattern}{callee}({joined}),");
-    if line.len() + w.depth() * 4 <= 100 && joined.len() <= 60 {
+    let indent = " ".repeat(pattern.len() - pattern.trim_start().len());
+    let in_block = format!("{indent}    {callee}({joined})");
+    if line.len() + width <= 100 && joined.len() <= 60 {
         w.line(line);
+    } else if in_block.len() + width <= 100 && joined.len() <= 60 {
+        w.line(format!("{pattern}{{"));
+        w.line(in_block);
+        w.line(format!("{indent}}}"));
+    } else if format!("{pattern}{callee}(").len() + width <= 100 {
+        w.line(format!("{pattern}{callee}("));
+        for arg in args {
+            w.line(format!("{indent}    {arg},"));
+        }
+        w.line(format!("{indent}),"));
     } else {
-        let indent = pattern.len() - pattern.trim_start().len();
-        w.line(format!("{}{{", pattern));
-        call(w, &format!("{}    {callee}", " ".repeat(indent)), args, "");
-        w.line(format!("{}}}", " ".repeat(indent)));
+        w.line(format!("{pattern}{{"));
+        call(w, &format!("{indent}    {callee}"), args, "");
+        w.line(format!("{indent}}}"));
+    }
+}
+
+/// `pub field: Type,` broken the way rustfmt breaks it when too long: the type on its
+/// own line when it fits there, else an `Option` with its argument on its own line.
+pub fn field_line(w: &mut Writer, field: &str, ty: &str) {
+    let width = w.depth() * 4;
+    let line = format!("pub {field}: {ty},");
+    if line.len() + width <= 100 {
+        w.line(line);
+    } else if ty.len() + 5 + width <= 100 {
+        w.line(format!("pub {field}:"));
+        w.line(format!("    {ty},"));
+    } else if let Some(inner) = ty
+        .strip_prefix("::std::option::Option<")
+        .and_then(|t| t.strip_suffix('>'))
+    {
+        w.line(format!("pub {field}: ::std::option::Option<"));
+        w.line(format!("    {inner},"));
+        w.line(">,");
+    } else {
+        w.line(line);
+    }
+}
+
+/// `impl {head} for {name} {`, broken the way rustfmt breaks a long impl header.
+fn impl_header(head: &str, name: &str) -> String {
+    let line = format!("impl{head} for {name} {{");
+    if line.len() <= 100 {
+        line
+    } else {
+        format!("impl{head}\n    for {name}\n{{")
     }
 }
 
@@ -499,26 +557,22 @@ fn marker_body(w: &mut Writer, name: &str, value: &Value) {
     w.line("#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]");
     w.line(format!("pub struct {name};"));
     w.line("");
-    w.block(
-        &format!("impl ::serde::Serialize for {name} {{"),
-        "}",
-        |w| {
-            w.line("fn serialize<S: ::serde::Serializer>(");
-            w.line("    &self,");
-            w.line("    serializer: S,");
-            w.line(") -> ::std::result::Result<S::Ok, S::Error> {");
-            call(
-                w,
-                "    crate::runtime::wire::serialize_literal",
-                &[&json, "serializer"],
-                "",
-            );
-            w.line("}");
-        },
-    );
+    w.block(&impl_header(" ::serde::Serialize", name), "}", |w| {
+        w.line("fn serialize<S: ::serde::Serializer>(");
+        w.line("    &self,");
+        w.line("    serializer: S,");
+        w.line(") -> ::std::result::Result<S::Ok, S::Error> {");
+        call(
+            w,
+            "    crate::runtime::wire::serialize_literal",
+            &[&json, "serializer"],
+            "",
+        );
+        w.line("}");
+    });
     w.line("");
     w.block(
-        &format!("impl<'de> ::serde::Deserialize<'de> for {name} {{"),
+        &impl_header("<'de> ::serde::Deserialize<'de>", name),
         "}",
         |w| {
             w.line("fn deserialize<D: ::serde::Deserializer<'de>>(");

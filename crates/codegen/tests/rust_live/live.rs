@@ -77,8 +77,9 @@ async fn seed_chat_api_round_trips_and_survives_a_drop() {
         let params = RootConnect {
             channel_id: Some("123".into()),
         };
+        let channel = client.root();
         let (socket, (mut server, uri, header)) =
-            tokio::join!(client.root().connect(params), accept(&listener));
+            tokio::join!(channel.connect(params), accept(&listener));
         let mut socket = socket.unwrap();
         assert_eq!(uri, "/?channel_id=123");
         assert_eq!(header.as_deref(), Some("yes"));
@@ -86,7 +87,7 @@ async fn seed_chat_api_round_trips_and_survives_a_drop() {
         let hi = SendChat {
             message: Some("Hello, world!".into()),
         };
-        socket.send_chat(&hi).await.unwrap();
+        socket.send_send_chat(&hi).await.unwrap();
         assert_eq!(
             next_json(&mut server).await,
             serde_json::json!({"message": "Hello, world!"})
@@ -108,7 +109,7 @@ async fn seed_chat_api_round_trips_and_survives_a_drop() {
             let message = SendChat {
                 message: Some(text.into()),
             };
-            socket.send_chat(&message).await.unwrap();
+            socket.send_send_chat(&message).await.unwrap();
         }
         let (mut server, uri, _) = accept(&listener).await;
         assert_eq!(uri, "/?channel_id=123");
@@ -153,8 +154,9 @@ async fn fern_realtime_tells_messages_apart_and_reconnects() {
             temperature: Some(7),
             ..Default::default()
         };
+        let channel = client.realtime();
         let (socket, (mut server, uri, _)) =
-            tokio::join!(client.realtime().connect(params), accept(&listener));
+            tokio::join!(channel.connect(params), accept(&listener));
         let mut socket = socket.unwrap();
         assert_eq!(uri, "/realtime/doc%20123?temperature=7");
 
@@ -162,7 +164,7 @@ async fn fern_realtime_tells_messages_apart_and_reconnects() {
             send_text: "uvxcdv12344412b".into(),
             send_param: 123,
         };
-        socket.send(&event).await.unwrap();
+        socket.send_send(&event).await.unwrap();
         assert_eq!(
             next_json(&mut server).await,
             serde_json::json!({"sendText": "uvxcdv12344412b", "sendParam": 123})
