@@ -259,9 +259,9 @@ fn client_class(w: &mut Writer, api: &Api, names: &Names, servers: &Servers) {
     }
     Doc::new(api.docs.as_deref())
         .note(&format!(
-            "A client of the {} (version {}): one property per channel, whose `connect()` opens a socket.",
+            "A client of the {}{}: one property per channel, whose `connect()` opens a socket.",
             api_label(api),
-            api.version
+            version_note(api)
         ))
         .write(w);
     w.block(&format!("export class {} {{", names.client), "}", |w| {
@@ -471,4 +471,13 @@ fn base_url(w: &mut Writer, names: &Names, servers: &Servers) {
             ));
         }
     });
+}
+
+/// ` (version 1.2.3)`, or nothing when the spec gives no version.
+pub fn version_note(api: &Api) -> String {
+    if api.version.trim().is_empty() {
+        String::new()
+    } else {
+        format!(" (version {})", api.version.trim())
+    }
 }

@@ -209,16 +209,13 @@ fn members(channel: &Channel) -> Members {
     }
 }
 
-/// The IR's method name, or else `send` + the message name, without doubling a
-/// leading `Send` (`SendChat` gives `sendChat`, `Chat` gives `sendChat` too).
+/// The IR's method name (the loaders always set one for sent messages), or else
+/// `send` + the message name.
 fn send_method(message: &Message) -> Name {
-    match &message.method {
-        Some(method) => method.clone(),
-        None if message.name.pascal.starts_with("Send") && message.name.pascal.len() > 4 => {
-            Name::new(&message.name.camel)
-        }
-        None => Name::new(&format!("send{}", message.name.pascal)),
-    }
+    message
+        .method
+        .clone()
+        .unwrap_or_else(|| Name::new(&format!("send{}", message.name.pascal)))
 }
 
 /// "the Chat API" for a title `Chat API`, "the Rooms API" for `Rooms`.

@@ -170,9 +170,9 @@ pub fn readme(api: &Api, names: &Names, options: &Options) -> String {
     w.line(format!("# {package}"));
     w.line("");
     w.line(format!(
-        "A typed WebSocket client for the {} (version {}).",
+        "A typed WebSocket client for the {}{}.",
         api_label(api),
-        api.version
+        super::client::version_note(api)
     ));
     if let Some(docs) = &api.docs {
         w.line("");

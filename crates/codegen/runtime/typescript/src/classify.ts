@@ -18,7 +18,11 @@ export type Shape =
   | { object: Readonly<Record<string, Shape>> };
 
 /** Whether `data` is an object whose `property` equals `value`. */
-export function fieldIs(data: unknown, property: string, value: unknown): boolean {
+export function fieldIs(
+  data: unknown,
+  property: string,
+  value: unknown,
+): boolean {
   return isObject(data) && data[property] === value;
 }
 

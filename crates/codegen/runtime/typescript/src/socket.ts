@@ -376,7 +376,10 @@ export class Socket<Out, In, Events extends SocketEvents<In> = SocketEvents<In>>
       if (this.#closedByUser) {
         return;
       }
-      if (!transport.supportsHeaders && Object.keys(target.headers).length > 0) {
+      if (
+        !transport.supportsHeaders &&
+        Object.keys(target.headers).length > 0
+      ) {
         this.#log(
           "warn",
           `this WebSocket implementation cannot send headers; dropping ${Object.keys(target.headers).join(", ")}`,
