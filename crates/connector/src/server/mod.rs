@@ -12,12 +12,14 @@
 //! - `session`: one connection's state machine (auth, resume, messages, turns, timers).
 //! - `reply`: one agent's reply to one message, from `stream_start` to the stored end.
 //! - `outbound`: the bounded queue of events to one client and the task that writes them.
+//! - `web`: the web chat page (`/`, `/chat/<connector>`) and its embedded assets.
 
 mod http;
 mod outbound;
 mod reply;
 mod session;
 mod upgrade;
+mod web;
 
 use std::collections::BTreeMap;
 use std::future::Future;
@@ -94,7 +96,9 @@ pub async fn run_with_store(
         );
         tracing::info!(connector = %connector.name, path = %connector.path, agents = ?connector.agents, "connector mounted");
     }
-    let app = app.merge(http::routes(shared.clone()));
+    let app = app
+        .merge(http::routes(shared.clone()))
+        .merge(web::routes(&config.connectors));
 
     let address = listener.local_addr()?;
     tracing::info!(%address, store = shared.store.engine_name(), "listening");

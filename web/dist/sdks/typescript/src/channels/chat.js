@@ -1,0 +1,139 @@
+// The `chat` channel of the Duplex connector API, generated from its definition. Do not edit.
+import * as runtime from "../runtime/index.js";
+import { baseUrl } from "../connection.js";
+/** A reconnecting socket on `chat`. Sends made while (re)connecting are queued and flushed in order; received messages arrive as typed events, and through `for await`. */
+export class ChatSocket extends runtime.Socket {
+    /**
+     * Auth
+     *
+     * Must come within the auth timeout (10 s by default) when the connector requires
+     * auth and no secret came with the upgrade request. A wrong secret gets an
+     * `unauthorized` error and the connection closes. With `session_id` of a session that
+     * has not expired, the reply is `connected` with the same id and `resumed: true`;
+     * otherwise a fresh session with `resumed: false`.
+     *
+     * Sends a `auth` message.
+     */
+    sendAuth(message) {
+        this.send(message);
+    }
+    /**
+     * Message
+     *
+     * `id` is optional; when missing the server assigns one and uses it in every event
+     * about this message. Without `payload.agent`, every agent of the connector answers.
+     *
+     * Sends a `message` message.
+     */
+    sendMessage(message) {
+        this.send(message);
+    }
+    /**
+     * Short message
+     *
+     * A chat message in the short form: `{"message": "..."}`.
+     *
+     * Sends a `shortMessage` message.
+     */
+    sendShortMessage(message) {
+        this.send(message);
+    }
+    /**
+     * Cancel
+     *
+     * Each cancelled reply still ends with its `stream_end` (or `response`), with
+     * `status: cancelled` and the text produced so far.
+     *
+     * Sends a `cancel` message.
+     */
+    sendCancel(message) {
+        this.send(message);
+    }
+    /**
+     * Ping
+     *
+     * An application-level ping.
+     *
+     * Sends a `ping` message.
+     */
+    sendPing(message) {
+        this.send(message);
+    }
+    /**
+     * History request
+     *
+     * Asks for the current session's history; answered by `history`.
+     *
+     * Sends a `historyRequest` message.
+     */
+    sendHistoryRequest(message) {
+        this.send(message);
+    }
+}
+/**
+ * One WebSocket connection is one session at a time. With `require_auth` on (the
+ * default), the secret comes in the query (`?secret=`), in a header
+ * (`X-Connic-Secret` or `Authorization: Bearer`), or as the first message (`auth`).
+ *
+ * The `chat` channel (`/ws`).
+ */
+export class ChatChannel {
+    #options;
+    constructor(options) {
+        this.#options = options;
+    }
+    /** Opens a socket. It connects at once, and reconnects on drops as the client's `reconnect` options say. */
+    connect(args = {}) {
+        const options = this.#options;
+        return new ChatSocket({
+            reconnect: options.reconnect,
+            maxQueueSize: options.maxQueueSize,
+            logger: options.logger,
+            WebSocket: options.WebSocket,
+            webSocketSupportsHeaders: options.webSocketSupportsHeaders,
+            callbacks: args,
+            classify,
+            target: async (_transport) => {
+                const target = runtime.newTarget(baseUrl(options), "/ws", {});
+                runtime.addQuery(target, "secret", args.secret);
+                for (const [name, value] of Object.entries(options.headers ?? {})) {
+                    runtime.addHeader(target, name, value);
+                }
+                runtime.addHeader(target, "X-Connic-Secret", args.xConnicSecret);
+                runtime.addHeader(target, "Authorization", args.authorization);
+                return target;
+            },
+        });
+    }
+}
+/** Tells a received JSON value apart: by the field the spec fixes for each message, else by its shape. `undefined` means unknown. */
+function classify(data) {
+    if (runtime.fieldIs(data, "type", "connected")) {
+        return { event: "connected", message: data };
+    }
+    if (runtime.fieldIs(data, "type", "pong")) {
+        return { event: "pong", message: data };
+    }
+    if (runtime.fieldIs(data, "type", "history")) {
+        return { event: "history", message: data };
+    }
+    if (runtime.fieldIs(data, "type", "ack")) {
+        return { event: "ack", message: data };
+    }
+    if (runtime.fieldIs(data, "type", "stream_start")) {
+        return { event: "streamStart", message: data };
+    }
+    if (runtime.fieldIs(data, "type", "stream_chunk")) {
+        return { event: "streamChunk", message: data };
+    }
+    if (runtime.fieldIs(data, "type", "stream_end")) {
+        return { event: "streamEnd", message: data };
+    }
+    if (runtime.fieldIs(data, "type", "response")) {
+        return { event: "response", message: data };
+    }
+    if (runtime.fieldIs(data, "type", "error")) {
+        return { event: "error2", message: data };
+    }
+    return undefined;
+}

@@ -1,0 +1,350 @@
+/**
+ * A reconnecting, typed WebSocket: the base class of every generated channel socket.
+ *
+ * It owns the connection lifecycle (connect, reconnect with exponential backoff and
+ * jitter, close), a bounded queue of sends made while not connected, an event emitter
+ * with any number of handlers per event, dispatch of received messages through the
+ * generated `classify` function, and async iteration over received messages.
+ */
+import { defaultTransport, transportFrom, WS_OPEN, } from "./transport.js";
+/** Something went wrong: `data` holds the raw frame when a message was not JSON. */
+export class SocketError extends Error {
+    data;
+    constructor(message, data, options) {
+        super(message, options);
+        this.name = "SocketError";
+        this.data = data;
+    }
+}
+/** Thrown by a send after `close()` or after the socket gave up reconnecting. */
+export class SocketClosedError extends Error {
+    constructor() {
+        super("the socket is closed; create a new one with connect()");
+        this.name = "SocketClosedError";
+    }
+}
+/** Thrown by a send while disconnected when the queue already holds `maxQueueSize`. */
+export class QueueFullError extends Error {
+    constructor(size) {
+        super(`the send queue is full (${size} messages) while the socket reconnects; ` +
+            "raise maxQueueSize or wait for the `open` event");
+        this.name = "QueueFullError";
+    }
+}
+const DEFAULT_TERMINAL_CODES = [
+    1002, 1003, 1007, 1008, 1009, 1010,
+];
+/** The base class of generated sockets. Connecting starts at construction. */
+export class Socket {
+    #config;
+    #handlers = new Map();
+    #state = "connecting";
+    #ws;
+    #queue = [];
+    #attempt = 0;
+    #timer;
+    #closedByUser = false;
+    #openWaiters = [];
+    #iterators = new Set();
+    constructor(config) {
+        this.#config = config;
+        const callbacks = config.callbacks ?? {};
+        const on = (event, handler) => {
+            if (handler !== undefined) {
+                this.#handlerSet(event).add(handler);
+            }
+        };
+        on("open", callbacks.onOpen);
+        on("message", callbacks.onMessage);
+        on("close", callbacks.onClose);
+        on("error", callbacks.onError);
+        void this.#connect();
+    }
+    /** Where the socket is in its lifecycle. */
+    get readyState() {
+        return this.#state;
+    }
+    /** Adds a handler; any number of handlers may listen to one event. */
+    on(event, handler) {
+        this.#handlerSet(event).add(handler);
+        return this;
+    }
+    /** Removes a handler added with `on`, or every handler of `event` when none is given. */
+    off(event, handler) {
+        if (handler === undefined) {
+            this.#handlers.delete(event);
+        }
+        else {
+            this.#handlers.get(event)?.delete(handler);
+        }
+        return this;
+    }
+    /**
+     * Sends a message as JSON. While (re)connecting, it is queued and sent in order once
+     * the connection opens. Throws `SocketClosedError` after `close()`, and
+     * `QueueFullError` when the queue is full.
+     */
+    send(message) {
+        this.sendRaw(JSON.stringify(message));
+    }
+    /** Sends text or binary data as is, queued like `send`. */
+    sendRaw(data) {
+        if (this.#state === "closing" || this.#state === "closed") {
+            throw new SocketClosedError();
+        }
+        if (this.#state === "open" && this.#ws?.readyState === WS_OPEN) {
+            this.#ws.send(data);
+            return;
+        }
+        const max = this.#config.maxQueueSize ?? 1000;
+        if (this.#queue.length >= max) {
+            throw new QueueFullError(max);
+        }
+        this.#queue.push(data);
+    }
+    /** Resolves once the socket is open; rejects if it closes for good first. */
+    waitForOpen() {
+        if (this.#state === "open") {
+            return Promise.resolve();
+        }
+        if (this.#state === "closed" || this.#state === "closing") {
+            return Promise.reject(new SocketClosedError());
+        }
+        return new Promise((resolve, reject) => {
+            this.#openWaiters.push({ resolve, reject });
+        });
+    }
+    /** Closes the connection for good: no reconnect follows, queued sends are dropped. */
+    close(code = 1000, reason = "") {
+        if (this.#state === "closed" || this.#state === "closing") {
+            return;
+        }
+        this.#closedByUser = true;
+        if (this.#timer !== undefined) {
+            clearTimeout(this.#timer);
+            this.#timer = undefined;
+        }
+        if (this.#queue.length > 0) {
+            this.#log("warn", `dropping ${this.#queue.length} queued message(s) on close`);
+            this.#queue = [];
+        }
+        const ws = this.#ws;
+        if (ws !== undefined && ws.readyState <= WS_OPEN) {
+            this.#state = "closing";
+            ws.close(code, reason);
+        }
+        else {
+            this.#finish({ code, reason, willReconnect: false });
+        }
+    }
+    /** Iterates over received messages until the socket closes for good. */
+    [Symbol.asyncIterator]() {
+        const buffered = [];
+        let pending;
+        let ended = this.#state === "closed";
+        const sink = {
+            push: (message) => {
+                if (pending !== undefined) {
+                    const resolve = pending;
+                    pending = undefined;
+                    resolve({ value: message, done: false });
+                }
+                else {
+                    buffered.push(message);
+                }
+            },
+            end: () => {
+                ended = true;
+                if (pending !== undefined) {
+                    const resolve = pending;
+                    pending = undefined;
+                    resolve({ value: undefined, done: true });
+                }
+            },
+        };
+        this.#iterators.add(sink);
+        return {
+            next: () => {
+                const value = buffered.shift();
+                if (value !== undefined) {
+                    return Promise.resolve({ value, done: false });
+                }
+                if (ended) {
+                    return Promise.resolve({ value: undefined, done: true });
+                }
+                return new Promise((resolve) => {
+                    pending = resolve;
+                });
+            },
+            return: () => {
+                this.#iterators.delete(sink);
+                sink.end();
+                return Promise.resolve({ value: undefined, done: true });
+            },
+        };
+    }
+    /** Emits an event to every handler; a throwing handler is logged, not propagated. */
+    #emit(event, ...args) {
+        const handlers = this.#handlers.get(event);
+        if (handlers === undefined) {
+            return;
+        }
+        for (const handler of [...handlers]) {
+            try {
+                handler(...args);
+            }
+            catch (error) {
+                this.#log("error", `a \`${event}\` handler threw`, error);
+            }
+        }
+    }
+    #handlerSet(event) {
+        let set = this.#handlers.get(event);
+        if (set === undefined) {
+            set = new Set();
+            this.#handlers.set(event, set);
+        }
+        return set;
+    }
+    #log(level, message, ...details) {
+        this.#config.logger?.[level](message, ...details);
+    }
+    async #transport() {
+        const ctor = this.#config.WebSocket;
+        return ctor !== undefined
+            ? transportFrom(ctor, this.#config.webSocketSupportsHeaders ?? false)
+            : await defaultTransport();
+    }
+    async #connect() {
+        let ws;
+        let target;
+        try {
+            const transport = await this.#transport();
+            target = await this.#config.target(transport);
+            if (this.#closedByUser) {
+                return;
+            }
+            if (!transport.supportsHeaders &&
+                Object.keys(target.headers).length > 0) {
+                this.#log("warn", `this WebSocket implementation cannot send headers; dropping ${Object.keys(target.headers).join(", ")}`);
+            }
+            this.#log("debug", `connecting to ${target.url.replace(/\?.*$/, "")}`);
+            ws = transport.open(target.url, target.protocols, target.headers);
+        }
+        catch (cause) {
+            if (this.#closedByUser) {
+                return;
+            }
+            const message = cause instanceof Error ? cause.message : String(cause);
+            this.#emit("error", new SocketError(`could not connect: ${message}`, undefined, { cause }));
+            this.#afterDrop({ code: 1006, reason: message });
+            return;
+        }
+        this.#ws = ws;
+        ws.binaryType = "arraybuffer";
+        ws.onopen = () => this.#onOpen(ws, target);
+        ws.onmessage = (event) => this.#onMessage(event.data);
+        ws.onerror = (event) => {
+            const detail = event.message;
+            const text = typeof detail === "string" ? detail : "WebSocket error";
+            this.#emit("error", new SocketError(text, undefined, { cause: event }));
+        };
+        ws.onclose = (event) => {
+            if (this.#ws === ws) {
+                this.#ws = undefined;
+            }
+            this.#afterDrop({ code: event.code, reason: event.reason });
+        };
+    }
+    #onOpen(ws, target) {
+        this.#attempt = 0;
+        if (target.firstMessage !== undefined) {
+            ws.send(JSON.stringify(target.firstMessage));
+        }
+        const queued = this.#queue;
+        this.#queue = [];
+        for (const data of queued) {
+            ws.send(data);
+        }
+        this.#state = "open";
+        this.#log("info", `connected to ${target.url.replace(/\?.*$/, "")}`);
+        for (const waiter of this.#openWaiters.splice(0)) {
+            waiter.resolve();
+        }
+        this.#emit("open");
+    }
+    #onMessage(data) {
+        if (typeof data !== "string") {
+            if (data instanceof ArrayBuffer) {
+                this.#emit("binary", data);
+            }
+            else {
+                this.#emit("error", new SocketError("received a frame of an unexpected kind", data));
+            }
+            return;
+        }
+        let parsed;
+        try {
+            parsed = JSON.parse(data);
+        }
+        catch {
+            this.#emit("error", new SocketError("received a message that is not JSON", data));
+            return;
+        }
+        const classified = this.#config.classify(parsed);
+        if (classified === undefined) {
+            this.#emit("unknown", parsed);
+            return;
+        }
+        const message = classified.message;
+        this.#emit(classified.event, message);
+        this.#emit("message", message);
+        for (const iterator of this.#iterators) {
+            iterator.push(message);
+        }
+    }
+    #afterDrop(closed) {
+        const options = this.#config.reconnect ?? {};
+        const terminal = options.terminalCloseCodes ?? DEFAULT_TERMINAL_CODES;
+        const retry = !this.#closedByUser &&
+            options.enabled !== false &&
+            closed.code !== 1000 &&
+            !terminal.includes(closed.code) &&
+            this.#attempt < (options.maxAttempts ?? 10);
+        if (!retry) {
+            if (!this.#closedByUser && this.#attempt >= (options.maxAttempts ?? 10)) {
+                this.#log("error", `giving up after ${this.#attempt} reconnect attempt(s)`);
+            }
+            this.#finish({ ...closed, willReconnect: false });
+            return;
+        }
+        this.#attempt += 1;
+        const base = Math.min((options.initialDelayMs ?? 500) *
+            (options.multiplier ?? 2) ** (this.#attempt - 1), options.maxDelayMs ?? 30_000);
+        const jitter = Math.min(Math.max(options.jitter ?? 0.3, 0), 1);
+        const delayMs = Math.round(base * (1 - jitter * Math.random()));
+        this.#state = "reconnecting";
+        this.#log("warn", `connection closed (${closed.code}); reconnecting in ${delayMs} ms (attempt ${this.#attempt})`);
+        this.#emit("close", { ...closed, willReconnect: true });
+        this.#emit("reconnecting", { attempt: this.#attempt, delayMs });
+        this.#timer = setTimeout(() => {
+            this.#timer = undefined;
+            void this.#connect();
+        }, delayMs);
+    }
+    #finish(info) {
+        if (this.#state === "closed") {
+            return;
+        }
+        this.#state = "closed";
+        this.#queue = [];
+        for (const waiter of this.#openWaiters.splice(0)) {
+            waiter.reject(new SocketClosedError());
+        }
+        this.#emit("close", info);
+        for (const iterator of this.#iterators) {
+            iterator.end();
+        }
+        this.#iterators.clear();
+    }
+}

@@ -1,0 +1,112 @@
+/**
+ * Builds what one connection attempt needs: the URL with path and query parameters,
+ * the headers, the subprotocols, and the credential placed where the API expects it.
+ * Generated channel code calls these helpers on every (re)connect, so a credential
+ * supplied as a function is fetched afresh each time.
+ */
+/** Resolves a supplier: calls it when it is a function. */
+export async function resolve(supplier) {
+    return typeof supplier === "function"
+        ? await supplier()
+        : supplier;
+}
+/**
+ * Fills `{name}` placeholders of a server URL from `variables`; a placeholder without a
+ * value throws, naming it.
+ */
+export function expandUrl(template, variables) {
+    return template.replace(/\{([^}]+)\}/g, (_whole, name) => {
+        const value = variables[name];
+        if (value === undefined) {
+            throw new Error(`server variable \`${name}\` of ${template} has no value; pass it in the \`variables\` client option`);
+        }
+        return value;
+    });
+}
+/**
+ * Starts a target from a base URL and an address such as `/chat/{id}`. `http(s)` URLs
+ * become `ws(s)`; path parameters are percent-encoded.
+ */
+export function newTarget(baseUrl, address, pathParams) {
+    const path = address.replace(/\{([^}]+)\}/g, (_whole, key) => {
+        const value = pathParams[key];
+        if (value === undefined || value === null) {
+            throw new Error(`missing path parameter \`${key}\` for ${address}`);
+        }
+        return encodeURIComponent(String(value));
+    });
+    const base = baseUrl
+        .replace(/^http:/i, "ws:")
+        .replace(/^https:/i, "wss:")
+        .replace(/\/+$/, "");
+    const url = path === "" || path === "/"
+        ? base
+        : `${base}${path.startsWith("/") ? "" : "/"}${path}`;
+    return { url, headers: {}, protocols: [] };
+}
+/** Turns a parameter value into its text form: JSON for objects, text otherwise. */
+function text(value) {
+    return typeof value === "object" && value !== null
+        ? JSON.stringify(value)
+        : String(value);
+}
+/** Appends a query parameter; arrays repeat the key, `undefined` adds nothing. */
+export function addQuery(target, name, value) {
+    if (value === undefined || value === null) {
+        return;
+    }
+    const values = Array.isArray(value) ? value : [value];
+    const parts = values.map((v) => `${encodeURIComponent(name)}=${encodeURIComponent(text(v))}`);
+    if (parts.length === 0) {
+        return;
+    }
+    const separator = target.url.includes("?") ? "&" : "?";
+    target.url = `${target.url}${separator}${parts.join("&")}`;
+}
+/** Sets a header; `undefined` sets nothing. */
+export function addHeader(target, name, value) {
+    if (value !== undefined && value !== null) {
+        target.headers[name] = text(value);
+    }
+}
+function encodeBase64(input) {
+    const bytes = new TextEncoder().encode(input);
+    let binary = "";
+    for (const byte of bytes) {
+        binary += String.fromCharCode(byte);
+    }
+    return btoa(binary);
+}
+/**
+ * Places a credential for `scheme` into the target. Without header support (browsers),
+ * a header carrier gives way to the first query, subprotocol or first-message carrier
+ * the API declares; if there is none, this throws, naming the scheme.
+ */
+export async function applyAuth(target, scheme, supplier, supportsHeaders) {
+    const credential = await resolve(supplier);
+    const value = typeof credential === "string"
+        ? credential
+        : encodeBase64(`${credential.username}:${credential.password}`);
+    const carrier = supportsHeaders
+        ? scheme.carriers[0]
+        : scheme.carriers.find((c) => c.in !== "header");
+    if (carrier === undefined) {
+        throw new Error(`auth scheme \`${scheme.name}\` can only be sent in a header, which this ` +
+            "WebSocket implementation cannot set (browsers cannot); connect from Node " +
+            "with the `ws` package, or use an API that accepts the credential in the query");
+    }
+    switch (carrier.in) {
+        case "header":
+            target.headers[carrier.name] = `${carrier.prefix ?? ""}${value}`;
+            break;
+        case "query":
+            addQuery(target, carrier.name, value);
+            break;
+        case "subprotocol":
+            target.protocols.push(value);
+            break;
+        case "first_message":
+            target.firstMessage = { ...target.firstMessage, [carrier.field]: value };
+            break;
+    }
+}

@@ -1,0 +1,2 @@
+// Types of the Duplex connector API, generated from its definition. Do not edit.
+export {};

@@ -1,0 +1,250 @@
+// The web chat page: UI only. Every protocol message goes through the generated
+// TypeScript SDK (sdks/typescript); this file holds no wire format of its own.
+//
+// The secret and the session id live in sessionStorage, so a reload in the same tab
+// reconnects, resumes the session and shows its history again. Agent output is only
+// ever written with `textContent`, never parsed as HTML.
+import { DuplexConnectorClient, } from "../../sdks/typescript/src/index.js";
+const connectorPath = document.querySelector('meta[name="duplex-connector-path"]')?.content ?? "/ws";
+const secretKey = `duplex:${connectorPath}:secret`;
+const sessionKey = `duplex:${connectorPath}:session`;
+function element(id) {
+    const found = document.getElementById(id);
+    if (found === null) {
+        throw new Error(`the page has no #${id}`);
+    }
+    return found;
+}
+const ui = {
+    state: element("state"),
+    authForm: element("auth"),
+    secret: element("secret"),
+    chat: element("chat"),
+    sessionId: element("session-id"),
+    agents: element("agents"),
+    log: element("log"),
+    errors: element("errors"),
+    compose: element("compose"),
+    input: element("input"),
+    send: element("send"),
+    forget: element("forget"),
+};
+/**
+ * The browser's WebSocket, pointed at this page's connector. The SDK's channel knows
+ * the spec's address (`/ws`); connectors mounted elsewhere keep the query it builds
+ * and only change the path.
+ */
+class ConnectorWebSocket extends WebSocket {
+    constructor(url, protocols) {
+        const target = new URL(url);
+        target.pathname = connectorPath;
+        super(target, protocols);
+    }
+}
+const client = new DuplexConnectorClient({
+    baseUrl: `${location.protocol === "https:" ? "wss" : "ws"}://${location.host}`,
+    WebSocket: ConnectorWebSocket,
+    reconnect: { maxAttempts: Number.POSITIVE_INFINITY, maxDelayMs: 10_000 },
+});
+let socket;
+/** Agent replies on screen, by message id and agent. */
+const replies = new Map();
+function setState(state, text) {
+    ui.state.dataset.state = state;
+    ui.state.textContent = text;
+}
+function showError(text) {
+    ui.errors.textContent = text;
+}
+function setReady(ready) {
+    ui.send.disabled = !ready;
+}
+function bubble(role, who, text) {
+    const item = document.createElement("li");
+    item.className = role;
+    const label = document.createElement("span");
+    label.className = "who";
+    label.textContent = who;
+    const body = document.createElement("div");
+    body.className = "text";
+    body.textContent = text;
+    const meta = document.createElement("div");
+    meta.className = "meta";
+    item.append(label, body, meta);
+    ui.log.append(item);
+    item.scrollIntoView({ block: "end" });
+    return { text: body, meta };
+}
+function replyFor(id, agent) {
+    const key = `${id}\u0000${agent}`;
+    let reply = replies.get(key);
+    if (reply === undefined) {
+        reply = bubble("agent", agent, "");
+        replies.set(key, reply);
+    }
+    return reply;
+}
+function usageText(usage) {
+    const estimated = usage.estimated === true ? " (estimated)" : "";
+    return `${usage.prompt_tokens} prompt + ${usage.candidates_tokens} completion = ${usage.total_tokens} tokens${estimated}`;
+}
+function finish(reply, status, usage, error) {
+    reply.meta.replaceChildren();
+    const parts = [status];
+    if (usage !== undefined) {
+        parts.push(usageText(usage));
+    }
+    if (error !== undefined) {
+        parts.push(error);
+    }
+    const line = document.createElement("span");
+    line.className = "usage";
+    line.textContent = parts.join(" · ");
+    reply.meta.append(line);
+}
+function errorText(error) {
+    return error === undefined ? undefined : `${error.code}: ${error.message}`;
+}
+function showHistory(entries) {
+    ui.log.replaceChildren();
+    replies.clear();
+    for (const entry of entries) {
+        if (entry.role === "user") {
+            bubble("user", "you", entry.text);
+            continue;
+        }
+        const reply = replyFor(entry.message_id, entry.agent ?? "agent");
+        reply.text.textContent = entry.text;
+        finish(reply, entry.status ?? "completed", entry.token_usage, entry.error);
+    }
+}
+function connect(secret) {
+    socket?.close();
+    ui.authForm.hidden = true;
+    ui.chat.hidden = false;
+    setReady(false);
+    setState("connecting", "connecting…");
+    const chat = client.chat.connect();
+    socket = chat;
+    chat.on("open", () => {
+        setState("connecting", "authenticating…");
+        chat.sendAuth({ secret, session_id: sessionStorage.getItem(sessionKey) ?? undefined });
+    });
+    chat.on("connected", (connected) => {
+        const previous = sessionStorage.getItem(sessionKey);
+        sessionStorage.setItem(sessionKey, connected.session_id);
+        ui.sessionId.textContent = connected.session_id;
+        ui.agents.textContent = connected.agents.join(", ");
+        setState("connected", connected.resumed === true ? "connected (session resumed)" : "connected");
+        if (previous !== null && previous !== connected.session_id) {
+            showError("the previous session has expired; this is a new one");
+        }
+        setReady(true);
+        chat.sendHistoryRequest({ type: "history" });
+    });
+    chat.on("history", (history) => showHistory(history.entries));
+    chat.on("streamStart", (start) => {
+        const reply = replyFor(start.id, start.agent);
+        const cancel = document.createElement("button");
+        cancel.type = "button";
+        cancel.className = "cancel";
+        cancel.textContent = "Cancel";
+        cancel.addEventListener("click", () => {
+            cancel.disabled = true;
+            chat.sendCancel({ type: "cancel", id: start.id });
+        });
+        const streaming = document.createElement("span");
+        streaming.textContent = "streaming…";
+        reply.meta.replaceChildren(streaming, cancel);
+    });
+    chat.on("streamChunk", (chunk) => {
+        replyFor(chunk.id, chunk.agent).text.textContent += chunk.chunk;
+    });
+    chat.on("streamEnd", (end) => {
+        const reply = replyFor(end.id, end.agent);
+        reply.text.textContent = end.full_response;
+        finish(reply, end.status, end.token_usage, errorText(end.error));
+    });
+    chat.on("response", (response) => {
+        const reply = replyFor(response.id, response.agent);
+        reply.text.textContent = response.response;
+        finish(reply, response.status, response.token_usage, errorText(response.error));
+    });
+    chat.on("error2", (error) => {
+        const about = error.agent === undefined ? "" : ` (${error.agent})`;
+        showError(`${error.code}${about}: ${error.message}`);
+        if (error.code === "unauthorized") {
+            forget("the secret was not accepted; enter it again");
+        }
+        else if (error.code === "session_expired") {
+            sessionStorage.removeItem(sessionKey);
+        }
+    });
+    chat.on("close", (info) => {
+        setReady(false);
+        if (info.willReconnect) {
+            setState("reconnecting", "disconnected, reconnecting…");
+        }
+        else if (socket === chat) {
+            setState("closed", `disconnected${info.reason === "" ? "" : `: ${info.reason}`}`);
+        }
+    });
+    chat.on("reconnecting", (attempt) => {
+        setState("reconnecting", `reconnecting (attempt ${attempt.attempt}, in ${Math.round(attempt.delayMs / 100) / 10} s)…`);
+    });
+    chat.on("error", (error) => {
+        ui.state.title = error.message;
+    });
+}
+function forget(reason) {
+    sessionStorage.removeItem(secretKey);
+    const closing = socket;
+    socket = undefined;
+    closing?.close();
+    setReady(false);
+    setState("closed", "not connected");
+    ui.chat.hidden = true;
+    ui.authForm.hidden = false;
+    showError(reason);
+    ui.secret.focus();
+}
+let sent = 0;
+ui.compose.addEventListener("submit", (event) => {
+    event.preventDefault();
+    const text = ui.input.value.trim();
+    if (text === "" || socket === undefined || ui.send.disabled) {
+        return;
+    }
+    sent += 1;
+    const id = `web-${Date.now().toString(36)}-${sent}`;
+    bubble("user", "you", text);
+    showError("");
+    socket.sendMessage({ type: "message", id, payload: { message: text } });
+    ui.input.value = "";
+});
+ui.input.addEventListener("keydown", (event) => {
+    if (event.key === "Enter" && !event.shiftKey) {
+        event.preventDefault();
+        ui.compose.requestSubmit();
+    }
+});
+ui.authForm.addEventListener("submit", (event) => {
+    event.preventDefault();
+    const secret = ui.secret.value;
+    sessionStorage.setItem(secretKey, secret);
+    ui.secret.value = "";
+    showError("");
+    connect(secret);
+});
+ui.forget.addEventListener("click", () => {
+    sessionStorage.removeItem(sessionKey);
+    forget("");
+});
+const remembered = sessionStorage.getItem(secretKey);
+if (remembered === null) {
+    ui.authForm.hidden = false;
+    ui.secret.focus();
+}
+else {
+    connect(remembered);
+}
