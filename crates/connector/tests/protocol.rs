@@ -625,17 +625,12 @@ async fn silent_peers_are_closed() {
     let (mut client, _) = server.connect().await;
     // Not reading means not answering pings.
     tokio::time::sleep(Duration::from_millis(600)).await;
-    loop {
-        match client.next().await {
-            Err(Ended::Closed(Some(frame))) => {
-                assert_eq!(u16::from(frame.code), 4007);
-                break;
-            }
-            // The close frame may be lost: the client's late pongs hit a closed socket.
-            Err(Ended::Dropped(_)) => break,
-            Err(other) => panic!("expected close 4007, got {other:?}"),
-            Ok(event) => panic!("unexpected {event}"),
-        }
+    match client.next().await {
+        Err(Ended::Closed(Some(frame))) => assert_eq!(u16::from(frame.code), 4007),
+        // The close frame may be lost: the client's late pongs hit a closed socket.
+        Err(Ended::Dropped(_)) => {}
+        Err(other) => panic!("expected close 4007, got {other:?}"),
+        Ok(event) => panic!("unexpected {event}"),
     }
     server.stop().await;
 }
@@ -758,6 +753,19 @@ async fn health_readiness_and_metrics() {
         assert!(page.contains(name), "/metrics lacks {name}:\n{page}");
     }
     assert!(page.contains("type=\"stream_chunk\""), "{page}");
+    let spec = http
+        .get(server.http("/asyncapi.yaml"))
+        .send()
+        .await
+        .expect("GET");
+    assert_eq!(spec.status(), 200);
+    let spec = spec.text().await.expect("text");
+    let on_disk = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../docs/connector.asyncapi.yaml"
+    ))
+    .expect("the document");
+    assert_eq!(spec, on_disk);
     server.stop().await;
 }
 

@@ -56,26 +56,18 @@ impl EchoAgent {
         }
     }
 
-    /// The chunks of the reply to `message`, concatenating to words joined by spaces.
-    fn chunks(&self, message: &str) -> Vec<String> {
-        let words: Vec<&str> = message.split_whitespace().collect();
+    /// The plan of the reply to `message`: its words, cycled, and how many to send.
+    fn plan(&self, message: &str) -> (Vec<String>, usize) {
+        let words: Vec<String> = message.split_whitespace().map(str::to_owned).collect();
         let per_chunk = self.config.chunk_words.get();
-        let mut wanted = match self.config.chunks {
-            Some(chunks) if !words.is_empty() => chunks.get() * per_chunk,
+        let mut total = match self.config.chunks {
+            Some(chunks) if !words.is_empty() => chunks.get().saturating_mul(per_chunk),
             _ => words.len(),
         };
         if let Some(max_tokens) = self.max_tokens {
-            wanted = wanted.min(max_tokens as usize);
+            total = total.min(max_tokens as usize);
         }
-        let reply_words: Vec<&str> = words.iter().copied().cycle().take(wanted).collect();
-        reply_words
-            .chunks(per_chunk)
-            .enumerate()
-            .map(|(index, group)| {
-                let text = group.join(" ");
-                if index == 0 { text } else { format!(" {text}") }
-            })
-            .collect()
+        (words, total)
     }
 }
 
@@ -92,23 +84,31 @@ impl Agent for EchoAgent {
                 .map(|turn| count_words(&turn.content))
                 .sum::<u64>()
             + count_words(&request.message);
-        let chunks = self.chunks(&request.message);
-        let candidates_tokens = chunks.iter().map(|chunk| count_words(chunk)).sum();
+        let (words, total) = self.plan(&request.message);
         let state = Replay {
-            chunks: chunks.into_iter(),
+            words,
+            total,
+            next_word: 0,
+            per_chunk: self.config.chunk_words.get(),
             sent: 0,
             delay: self.config.delay.map(|d| d.0),
             fail_after: self.config.fail_after,
-            usage: Some(TokenUsage::new(prompt_tokens, candidates_tokens)),
+            usage: Some(TokenUsage::new(prompt_tokens, total as u64)),
             cancel,
         };
         stream::unfold(state, Replay::next).boxed()
     }
 }
 
-/// Where a reply stands: the chunks still to send and how it ends.
+/// Where a reply stands: the words still to send (made chunk by chunk, so a long
+/// reply costs no memory up front) and how it ends.
 struct Replay {
-    chunks: std::vec::IntoIter<String>,
+    words: Vec<String>,
+    /// Words to send in all.
+    total: usize,
+    next_word: usize,
+    per_chunk: usize,
+    /// Chunks sent so far.
     sent: usize,
     delay: Option<Duration>,
     fail_after: Option<usize>,
@@ -131,10 +131,19 @@ impl Replay {
             );
             return Some((Err(AgentError::new(AgentErrorKind::Failed, message)), self));
         }
-        let Some(chunk) = self.chunks.next() else {
+        if self.next_word >= self.total {
             self.usage = None;
             return Some((Ok(AgentEvent::Done(usage)), self));
-        };
+        }
+        let end = (self.next_word + self.per_chunk).min(self.total);
+        let mut chunk = String::new();
+        for index in self.next_word..end {
+            if index > 0 {
+                chunk.push(' ');
+            }
+            chunk.push_str(&self.words[index % self.words.len()]);
+        }
+        self.next_word = end;
         if let Some(delay) = self.delay {
             tokio::select! {
                 () = tokio::time::sleep(delay) => {}

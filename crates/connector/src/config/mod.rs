@@ -328,11 +328,12 @@ impl Faults<'_> {
                 Some("add a table such as [connectors.chat] with `path = \"/ws/chat\"` and `agents = [...]`".to_owned()),
             );
         }
+        // Agents whose table has faults still count as defined: one fault, one report.
+        let agent_names: BTreeSet<String> = raw.agents.keys().cloned().collect();
         let mut paths = BTreeSet::new();
         for (name, raw) in raw.connectors {
             let span = raw.span();
-            let connector =
-                self.check_connector(name, raw.into_inner(), &raw_agent_names(&config), env);
+            let connector = self.check_connector(name, raw.into_inner(), &agent_names, env);
             if !paths.insert(connector.path.clone()) {
                 self.push(
                     Some(span),
@@ -475,10 +476,6 @@ impl Faults<'_> {
             Some(value) => *value.get_ref(),
         }
     }
-}
-
-fn raw_agent_names(config: &Config) -> BTreeSet<String> {
-    config.agents.keys().cloned().collect()
 }
 
 /// Hints for the faults serde reports in its own words.

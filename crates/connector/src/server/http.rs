@@ -15,6 +15,7 @@ pub(super) fn routes(shared: Arc<Shared>) -> Router {
         .route("/healthz", get(|| async { "ok\n" }))
         .route("/readyz", get(ready))
         .route("/metrics", get(metrics))
+        .route("/asyncapi.yaml", get(asyncapi))
         .with_state(shared)
 }
 
@@ -37,4 +38,11 @@ async fn metrics() -> impl IntoResponse {
         [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
         crate::metrics::render(),
     )
+}
+
+/// The protocol as AsyncAPI 3.0, built into the binary.
+const ASYNCAPI: &str = include_str!("../../../../docs/connector.asyncapi.yaml");
+
+async fn asyncapi() -> impl IntoResponse {
+    ([(header::CONTENT_TYPE, "application/yaml")], ASYNCAPI)
 }
