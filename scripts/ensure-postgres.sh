@@ -19,13 +19,20 @@ if ! ready; then
         export DEBIAN_FRONTEND=noninteractive
         apt-get update -q >&2
         apt-get install -y -q postgresql >&2
+        # A fresh Debian cluster asks for passwords over TCP; the tests connect as
+        # `postgres` without one, so trust loopback connections (this machine only).
+        for hba in /etc/postgresql/*/*/pg_hba.conf; do
+            sed -i -E 's/^(host\s+all\s+all\s+(127\.0\.0\.1\/32|::1\/128)\s+)\S+/\1trust/' "$hba"
+        done
     fi
     for version in /etc/postgresql/*; do
         version="$(basename "$version")"
         for cluster in /etc/postgresql/"$version"/*; do
             cluster="$(basename "$cluster")"
             echo "ensure-postgres: starting cluster $version/$cluster" >&2
-            pg_ctlcluster --skip-systemctl-redirect "$version" "$cluster" start >&2 || true
+            # Already running (the package's own start): reload, to apply pg_hba.conf.
+            pg_ctlcluster --skip-systemctl-redirect "$version" "$cluster" start >&2 ||
+                pg_ctlcluster --skip-systemctl-redirect "$version" "$cluster" reload >&2 || true
         done
     done
     for _ in $(seq 1 60); do
