@@ -20,8 +20,16 @@ pub struct Servers<'a> {
     pub kept: Vec<(String, &'a Server)>,
     /// True when servers have Fern named URLs: environments are then objects of URLs.
     pub named_urls: bool,
-    /// Every server variable by wire name: (allowed values, default, docs).
-    pub variables: BTreeMap<String, (Vec<String>, Option<String>, Option<String>)>,
+    /// Every server variable by wire name.
+    pub variables: BTreeMap<String, Variable>,
+}
+
+/// A server variable as the client options expose it.
+#[derive(Debug)]
+pub struct Variable {
+    pub allowed: Vec<String>,
+    pub default: Option<String>,
+    pub docs: Option<String>,
 }
 
 impl Servers<'_> {
@@ -39,7 +47,11 @@ impl Servers<'_> {
             for v in &server.variables {
                 variables
                     .entry(v.name.wire.clone())
-                    .or_insert_with(|| (v.allowed.clone(), v.default.clone(), v.docs.clone()));
+                    .or_insert_with(|| Variable {
+                        allowed: v.allowed.clone(),
+                        default: v.default.clone(),
+                        docs: v.docs.clone(),
+                    });
             }
         }
         Servers {
@@ -125,16 +137,16 @@ fn options_interface(w: &mut Writer, api: &Api, names: &Names, servers: &Servers
         if !servers.variables.is_empty() {
             Doc::new(Some("Values for the variables in the server URL.")).write(w);
             w.block("variables?: {", "};", |w| {
-                for (wire, (allowed, default, docs)) in &servers.variables {
-                    let mut doc = Doc::new(docs.as_deref());
-                    if let Some(default) = default {
+                for (wire, variable) in &servers.variables {
+                    let mut doc = Doc::new(variable.docs.as_deref());
+                    if let Some(default) = &variable.default {
                         doc = doc.note(&format!("Default: `{default}`."));
                     }
                     doc.write(w);
-                    let ty = if allowed.is_empty() {
+                    let ty = if variable.allowed.is_empty() {
                         "string".to_owned()
                     } else {
-                        let values: Vec<String> = allowed.iter().map(|v| tsdoc::string(v)).collect();
+                        let values: Vec<String> = variable.allowed.iter().map(|v| tsdoc::string(v)).collect();
                         values.join(" | ")
                     };
                     w.line(format!("{}?: {ty};", tsdoc::key(wire)));
@@ -458,8 +470,9 @@ fn base_url(w: &mut Writer, names: &Names, servers: &Servers) {
             let defaults: Vec<String> = servers
                 .variables
                 .iter()
-                .filter_map(|(wire, (_, default, _))| {
-                    default
+                .filter_map(|(wire, variable)| {
+                    variable
+                        .default
                         .as_ref()
                         .map(|d| format!("{}: {}", tsdoc::key(wire), tsdoc::string(d)))
                 })
