@@ -12,6 +12,7 @@ import {
   addHeader,
   addQuery,
   applyAuth,
+  expandUrl,
   newTarget,
   QueueFullError,
   Socket,
@@ -125,6 +126,20 @@ function once<T>(register: (resolve: (value: T) => void) => void): Promise<T> {
 }
 
 describe("target", () => {
+  it("fills server variables and names a missing one", () => {
+    assert.equal(
+      expandUrl("wss://{region}.example.com:{port}", {
+        region: "eu",
+        port: "443",
+      }),
+      "wss://eu.example.com:443",
+    );
+    assert.throws(
+      () => expandUrl("wss://{region}.example.com", {}),
+      /server variable `region` .* pass it in the `variables` client option/,
+    );
+  });
+
   it("builds ws URLs with encoded path and query parameters", () => {
     const target = newTarget("https://api.example.com/v1/", "/rooms/{id}", {
       id: "a b/c",
