@@ -2,7 +2,7 @@
 //! `--package-name`), `tsconfig.json`, `src/index.ts`, and a README whose examples come
 //! from the spec's own examples.
 
-use duplex_spec::ir::{Api, AuthKind, Channel, Direction, Primitive, Type};
+use duplex_spec::ir::{Api, AuthKind, Channel, Direction, Primitive, Type, TypeKind};
 use serde_json::{Value, json};
 
 use super::client::Servers;
@@ -225,7 +225,7 @@ pub fn readme(api: &Api, names: &Names, options: &Options) -> String {
     w.line("`multiplier`, `jitter`, `terminalCloseCodes`).");
     for (channel, cn) in api.channels.iter().zip(&names.channels) {
         w.line("");
-        channel_section(&mut w, channel, cn);
+        channel_section(&mut w, api, channel, cn);
     }
     w.line("");
     w.line("## Sockets");
@@ -246,7 +246,7 @@ pub fn readme(api: &Api, names: &Names, options: &Options) -> String {
     w.finish()
 }
 
-fn channel_section(w: &mut Writer, channel: &Channel, cn: &ChannelNames) {
+fn channel_section(w: &mut Writer, api: &Api, channel: &Channel, cn: &ChannelNames) {
     let property: Vec<&str> = channel
         .namespace
         .iter()
@@ -318,8 +318,9 @@ fn channel_section(w: &mut Writer, channel: &Channel, cn: &ChannelNames) {
     }
     if !sent {
         for (message, method) in channel.send.iter().zip(&cn.members.send_methods) {
-            if let Some(body) = message.examples.first() {
-                send_line(w, method, body);
+            match message.examples.first() {
+                Some(body) => send_line(w, method, body),
+                None => send_line(w, method, &sample(api, &message.payload, 0)),
             }
         }
     }
@@ -381,5 +382,44 @@ fn placeholder(ty: &Type) -> &'static str {
             Primitive::Int32 | Primitive::Int64 | Primitive::Float | Primitive::Double,
         ) => "1",
         _ => "\"...\"",
+    }
+}
+
+/// A made-up value of `ty` for the README when the spec has no example: required
+/// properties only, constants as declared, placeholders for the rest.
+fn sample(api: &Api, ty: &Type, depth: usize) -> Value {
+    if depth > 4 {
+        return Value::Null;
+    }
+    match ty {
+        Type::Primitive(Primitive::Boolean) => Value::Bool(true),
+        Type::Primitive(
+            Primitive::Int32 | Primitive::Int64 | Primitive::Float | Primitive::Double,
+        ) => json!(1),
+        Type::Primitive(_) => json!("..."),
+        Type::Array(_) | Type::Set(_) => json!([]),
+        Type::Map(_) => json!({}),
+        Type::Literal(value) => value.clone(),
+        Type::Any => Value::Null,
+        Type::Ref(id) => match api.type_def(id).map(|d| &d.kind) {
+            Some(TypeKind::Object(object)) => Value::Object(
+                object
+                    .properties
+                    .iter()
+                    .filter(|p| p.required)
+                    .map(|p| (p.name.wire.clone(), sample(api, &p.ty, depth + 1)))
+                    .collect(),
+            ),
+            Some(TypeKind::Enum(e)) => e.values.first().map_or(Value::Null, |v| v.value.clone()),
+            Some(TypeKind::Alias { target }) => sample(api, target, depth + 1),
+            Some(TypeKind::Union(union)) => union
+                .variants
+                .first()
+                .map_or(Value::Null, |v| sample(api, &v.ty, depth + 1)),
+            Some(TypeKind::AllOf { parts }) => parts
+                .first()
+                .map_or(Value::Null, |p| sample(api, p, depth + 1)),
+            None => Value::Null,
+        },
     }
 }
