@@ -78,3 +78,24 @@ impl CloseReason {
         !matches!(self, CloseReason::Normal | CloseReason::Unauthorized)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::CloseReason;
+
+    /// Every close code is a row of the table in `docs/protocol.md`, with the same
+    /// reason text and the same advice on reconnecting.
+    #[test]
+    fn the_documented_table_matches() {
+        let doc = include_str!("../../../../docs/protocol.md");
+        for reason in CloseReason::ALL {
+            let prefix = format!("| {} | `{}` |", reason.code(), reason.text());
+            let row = doc
+                .lines()
+                .find(|line| line.starts_with(&prefix))
+                .unwrap_or_else(|| panic!("docs/protocol.md has no row starting `{prefix}`"));
+            let advice = row.trim_end_matches('|').rsplit('|').next().unwrap_or("").trim();
+            assert_eq!(advice.starts_with("yes"), reason.reconnect(), "{row}");
+        }
+    }
+}
