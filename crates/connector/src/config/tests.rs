@@ -49,7 +49,9 @@ fn full_config_loads_with_defaults() {
     assert_eq!(chat.max_message_size, 65536);
     assert!(chat.secrets[0].matches("s3cret") && !chat.secrets[0].matches("s3cre"));
     assert_eq!(format!("{:?}", chat.secrets), "[Secret(***)]");
-    let AgentKind::Echo(echo) = &config.agents["assistant"].kind;
+    let AgentKind::Echo(echo) = &config.agents["assistant"].kind else {
+        panic!("an echo agent")
+    };
     assert_eq!(echo.chunk_words.get(), 2);
 }
 
@@ -121,4 +123,12 @@ fn duplicate_and_reserved_paths() {
             "the path `/metrics` is reserved",
         ],
     );
+}
+
+#[test]
+fn the_example_file_loads() {
+    let text = include_str!("../../../../duplex.example.toml");
+    let env = |name: &str| (name == DEFAULT_SECRET_ENV).then(|| "x".to_owned());
+    let config = Config::from_toml(text, "duplex.example.toml", &env).expect("the example is valid");
+    assert_eq!(config.connectors[0].path, "/ws/chat");
 }
