@@ -1,5 +1,6 @@
 //! The `duplex` binary: one subcommand per job, each in its own module.
 
+mod bench;
 mod check;
 mod generate;
 mod serve;
@@ -27,6 +28,8 @@ enum Command {
     Generate(generate::GenerateArgs),
     /// Serve the agent-chat WebSocket connector (Connic protocol) until SIGTERM.
     Serve(serve::ServeArgs),
+    /// Load-test a running connector: idle sessions, chat throughput, connect storms.
+    Bench(bench::Args),
 }
 
 fn main() -> ExitCode {
@@ -35,5 +38,6 @@ fn main() -> ExitCode {
         Command::Check(args) => check::run(&args),
         Command::Generate(args) => generate::run(&args),
         Command::Serve(args) => serve::run(&args),
+        Command::Bench(args) => bench::run(args),
     }
 }
