@@ -1,18 +1,33 @@
 #!/usr/bin/env bash
 # Runs every test of the project on a fresh machine: installs what the tests need
 # (system packages, pinned Node and Python tools, PostgreSQL, the local model), then
-# checks formatting and lints, and runs the Rust, TypeScript and Python test suites.
+# checks formatting and lints, and runs the Rust, TypeScript and Python suites.
+# The Rust workspace's tests also drive `node --test`, pytest, tsc, mypy and ruff
+# over the generated SDKs, so one `cargo test` covers the generators end to end.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/env.sh
 
 bash scripts/setup.sh
-[ -f scripts/ensure-postgres.sh ] && bash scripts/ensure-postgres.sh
-[ -f scripts/fetch-model.sh ] && bash scripts/fetch-model.sh
+bash scripts/ensure-postgres.sh
+bash scripts/fetch-model.sh
 
 echo "== cargo fmt"
 cargo fmt --all -- --check
 echo "== cargo clippy"
 cargo clippy --workspace --all-targets --all-features -- -D warnings
-echo "== cargo test"
-cargo test --workspace --all-features --no-fail-fast
+
+echo "== Python SDK runtime (pytest, mypy --strict, ruff)"
+(
+  cd crates/codegen/runtime/python
+  python -m pytest -q -p no:cacheprovider
+  mypy --strict --cache-dir "$DUPLEX_CACHE/mypy-runtime" _runtime tests
+  ruff check --no-cache .
+)
+echo "== Rust SDK runtime (cargo test, clippy)"
+cargo clippy --manifest-path crates/codegen/runtime/rust/Cargo.toml --all-targets -- -D warnings
+cargo test --manifest-path crates/codegen/runtime/rust/Cargo.toml
+
+echo "== cargo test (workspace, with the local model)"
+# The Rust SDK test compiles every corpus document's generated crate, not a fixed set.
+DUPLEX_RS_FULL_CORPUS=1 cargo test --workspace --all-features --no-fail-fast
