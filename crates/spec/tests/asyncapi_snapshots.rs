@@ -126,3 +126,13 @@ fn cross_file_refs() {
 fn name_collisions_and_keywords() {
     check("collisions", &fixtures(), "asyncapi/collisions.yml");
 }
+
+#[test]
+fn channel_auth_3_0() {
+    check("auth-3.0", &fixtures(), "asyncapi/auth-3.0.yml");
+}
+
+#[test]
+fn channel_auth_2_6() {
+    check("auth-2.6", &fixtures(), "asyncapi/auth-2.6.yml");
+}

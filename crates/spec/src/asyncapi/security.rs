@@ -4,6 +4,11 @@
 //! user or password of the connection; `http` bearer/basic and `userPassword` use the
 //! `Authorization` header; `oauth2` and `openIdConnect` end up as bearer tokens.
 //! Anything else (X509, SASL, encryption schemes) is kept as `Unsupported`.
+//!
+//! AsyncAPI has no way to say "send the credential as the first message", which many
+//! WebSocket APIs (the Connic connector among them) accept. A scheme may therefore add
+//! that carrier with the extension `x-duplex-first-message: {field: <name>}`: the
+//! credential is then also accepted as `{"<name>": "<credential>"}`, sent first.
 
 use crate::diagnostics::Diagnostic;
 use crate::ir::{AuthCarrier, AuthKind, AuthScheme};
@@ -11,6 +16,9 @@ use crate::naming::Name;
 
 use super::Loader;
 use super::schema::{At, docs};
+
+/// The security scheme extension that adds a first-message carrier.
+const FIRST_MESSAGE: &str = "x-duplex-first-message";
 
 impl<'a> Loader<'a> {
     pub fn security_schemes(&mut self, root: &At<'a>) -> Vec<AuthScheme> {
@@ -35,7 +43,7 @@ impl<'a> Loader<'a> {
                 name: "Authorization".to_owned(),
                 prefix: Some("Bearer ".to_owned()),
             };
-            let (auth_kind, carriers) = match kind {
+            let (auth_kind, mut carriers) = match kind {
                 "httpApiKey" => {
                     let carrier = match place {
                         "header" => AuthCarrier::Header {
@@ -95,6 +103,9 @@ impl<'a> Loader<'a> {
                     Vec::new(),
                 ),
             };
+            if let Some(carrier) = self.first_message_carrier(node) {
+                carriers.push(carrier);
+            }
             schemes.push(AuthScheme {
                 name: Name::new(key),
                 docs: docs(node),
@@ -103,6 +114,27 @@ impl<'a> Loader<'a> {
             });
         }
         schemes
+    }
+
+    /// The `x-duplex-first-message: {field: <name>}` extension of a security scheme.
+    fn first_message_carrier(&mut self, scheme: &crate::source::Node) -> Option<AuthCarrier> {
+        let ext = scheme.map_field(FIRST_MESSAGE, &mut self.diags)?;
+        let field = ext.required_str("field", &mut self.diags)?;
+        if field.is_empty() {
+            let at = ext.get("field").unwrap_or(ext);
+            self.diags.push(
+                Diagnostic::error(
+                    "E0103",
+                    format!("`{FIRST_MESSAGE}.field` is empty"),
+                    at.location(),
+                )
+                .with_hint("name the JSON field that carries the credential, e.g. `field: secret`"),
+            );
+            return None;
+        }
+        Some(AuthCarrier::FirstMessage {
+            field: field.to_owned(),
+        })
     }
 
     fn unsupported_place(&mut self, node: &crate::source::Node, key: &str, place: &str) {

@@ -108,25 +108,22 @@ impl<'a> Loader<'a> {
         out
     }
 
-    /// The scheme names of a `security` list (`[{ApiKey: []}, {Token: []}]`).
+    /// The scheme names of a `security` list: 2.x Security Requirement objects
+    /// (`[{ApiKey: []}, {Token: []}]`), 3.0 refs to Security Schemes
+    /// (`[$ref: '#/components/securitySchemes/ApiKey']`).
     pub fn security_requirements(&mut self, node: &'a Node) -> Vec<String> {
         let mut names = Vec::new();
         for requirement in node.seq_field("security", &mut self.diags).unwrap_or(&[]) {
+            if self.v3 {
+                if let Some(name) = self.scheme_ref_name(requirement) {
+                    names.push(name);
+                }
+                continue;
+            }
             let Some(requirement) = self.follow(requirement) else {
                 continue;
             };
-            if self.v3 {
-                // 3.0: a list of Security Scheme objects or refs to them.
-                if let Some(Ok((_, Some(target)))) = requirement
-                    .get("$ref")
-                    .map(|_| self.files.follow(requirement))
-                    && let Some(name) = target.pointer.rsplit('/').next()
-                {
-                    names.push(crate::source::unescape_pointer_token(name).into_owned());
-                } else if let Some(name) = requirement.get("name").and_then(Node::as_str) {
-                    names.push(name.to_owned());
-                }
-            } else if requirement.is_map() {
+            if requirement.is_map() {
                 names.extend(requirement.entries().iter().map(|e| e.key.clone()));
             } else {
                 self.diags
@@ -134,6 +131,42 @@ impl<'a> Loader<'a> {
             }
         }
         names
+    }
+
+    /// 3.0: the `components.securitySchemes` key a security list item names. The
+    /// item must be (or lead by `$ref` to) one of the declared schemes: the IR names
+    /// schemes by that key, and an inline scheme has none.
+    fn scheme_ref_name(&mut self, requirement: &'a Node) -> Option<String> {
+        let (target, _) = match self.files.follow(requirement) {
+            Ok(found) => found,
+            Err(diag) => {
+                self.diags.push(diag);
+                return None;
+            }
+        };
+        let declared = self
+            .files
+            .main_root()
+            .get("components")
+            .and_then(|c| c.get("securitySchemes"))
+            .map(Node::entries)
+            .unwrap_or(&[]);
+        for entry in declared {
+            let same = std::ptr::eq(&entry.value, target)
+                || matches!(self.files.follow(&entry.value), Ok((node, _)) if std::ptr::eq(node, target));
+            if same {
+                return Some(entry.key.clone());
+            }
+        }
+        self.diags.push(
+            Diagnostic::warning(
+                "W0506",
+                "this security scheme is not one of `components.securitySchemes`, so no channel can name it",
+                requirement.location(),
+            )
+            .with_hint("declare it under `components.securitySchemes` and write `$ref: '#/components/securitySchemes/<name>'` here"),
+        );
+        None
     }
 }
 
