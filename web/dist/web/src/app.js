@@ -174,7 +174,7 @@ function connect(secret) {
         const about = error.agent === undefined ? "" : ` (${error.agent})`;
         showError(`${error.code}${about}: ${error.message}`);
         if (error.code === "unauthorized") {
-            forget("the secret was not accepted; enter it again");
+            forget(`${error.code}: ${error.message}; enter the secret again`);
         }
         else if (error.code === "session_expired") {
             sessionStorage.removeItem(sessionKey);
