@@ -31,3 +31,6 @@ cargo test --manifest-path crates/codegen/runtime/rust/Cargo.toml
 echo "== cargo test (workspace, with the local model)"
 # The Rust SDK test compiles every corpus document's generated crate, not a fixed set.
 DUPLEX_RS_FULL_CORPUS=1 cargo test --workspace --all-features --no-fail-fast
+
+echo "== web chat page (headless Chromium against a real duplex serve)"
+DUPLEX_BIN="$CARGO_TARGET_DIR/debug/duplex" node --test web/tests/
