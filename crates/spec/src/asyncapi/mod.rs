@@ -58,6 +58,9 @@ pub(crate) struct Loader<'a> {
     covered: Vec<String>,
     /// Ids seen so far (`operationId`, `messageId`), for duplicate detection.
     ids: Vec<SeenId>,
+    /// 2.x servers written with 3.0's `host` (W0507), which the backstop sees as if
+    /// they had been written with `url` and `protocol`.
+    v3_style_servers: Vec<String>,
 }
 
 #[derive(Debug)]
@@ -96,6 +99,7 @@ pub(crate) fn load(path: &Path, root: Node) -> Loaded {
             Vec::new()
         },
         ids: Vec::new(),
+        v3_style_servers: Vec::new(),
     };
     let root = At::new(files.main_root(), "");
     let (title, api_version, api_docs) = loader.info(&root);
@@ -112,7 +116,8 @@ pub(crate) fn load(path: &Path, root: Node) -> Loaded {
         crate::recognize::recognize(channel, &loader.types);
     }
     crate::cycles::mark_cycles(&mut loader.types);
-    let schema_diags = validate::validate(&files, &version, &loader.covered);
+    let schema_diags =
+        validate::validate(&files, &version, &loader.covered, &loader.v3_style_servers);
     let mut diagnostics = loader.diags;
     diagnostics.extend(files.take_warnings());
     for diag in schema_diags {

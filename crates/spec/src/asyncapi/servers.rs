@@ -41,11 +41,18 @@ impl<'a> Loader<'a> {
                 self.diags.push(server.type_error("a server", "a mapping"));
                 continue;
             }
-            let protocol = server
-                .required_str("protocol", &mut self.diags)
-                .unwrap_or("")
-                .to_ascii_lowercase();
-            let url = if self.v3 {
+            let v3_style = !self.v3 && server.get("url").is_none() && server.get("host").is_some();
+            let protocol = if v3_style {
+                server
+                    .str_field("protocol", &mut self.diags)
+                    .unwrap_or("wss")
+            } else {
+                server
+                    .required_str("protocol", &mut self.diags)
+                    .unwrap_or("")
+            }
+            .to_ascii_lowercase();
+            let url = if self.v3 || v3_style {
                 let host = server.required_str("host", &mut self.diags).unwrap_or("");
                 let path = server.str_field("pathname", &mut self.diags).unwrap_or("");
                 format!("{protocol}://{host}{path}")
@@ -57,6 +64,9 @@ impl<'a> Loader<'a> {
                     format!("{protocol}://{url}")
                 }
             };
+            if v3_style {
+                self.v3_style_server(key, server, &url, &protocol);
+            }
             if !matches!(protocol.as_str(), "ws" | "wss" | "") {
                 let at = server.get("protocol").unwrap_or(server);
                 self.diags.push(
@@ -81,6 +91,30 @@ impl<'a> Loader<'a> {
             });
         }
         servers
+    }
+
+    /// A 2.x server written the 3.0 way (`host` instead of `url`), as Fern's users and
+    /// the product seed write it: read, with a warning, and kept from the backstop.
+    fn v3_style_server(&mut self, key: &str, server: &Node, url: &str, protocol: &str) {
+        let at = server
+            .entry("host")
+            .map_or_else(|| server.location(), |e| e.key_pos.location());
+        let assumed = if server.get("protocol").is_none() {
+            ", and no `protocol` is given, so `wss` is assumed"
+        } else {
+            ""
+        };
+        self.diags.push(
+            Diagnostic::warning(
+                "W0507",
+                format!(
+                    "server `{key}` uses `host`, which is AsyncAPI 3.0 style; 2.x servers take `url` and `protocol`{assumed}; read as `{url}`"
+                ),
+                at,
+            )
+            .with_hint(format!("write `url: {url}` and `protocol: {protocol}` instead of `host`")),
+        );
+        self.v3_style_servers.push(key.to_owned());
     }
 
     fn server_variables(&mut self, server: &'a Node) -> Vec<ServerVariable> {

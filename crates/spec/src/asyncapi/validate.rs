@@ -40,8 +40,14 @@ const SCHEMAS: &[(&str, &str)] = &[
 static VALIDATORS: [OnceLock<Option<Validator>>; 8] = [const { OnceLock::new() }; 8];
 
 /// Validates `root` against the schema of `version`. Errors at or below a pointer in
-/// `covered` are left out: a precise diagnostic already explains them.
-pub(super) fn validate(files: &Files, version: &str, covered: &[String]) -> Vec<Diagnostic> {
+/// `covered` are left out: a precise diagnostic already explains them. The 2.x
+/// `v3_style_servers` (W0507) are validated as if written with `url` and `protocol`.
+pub(super) fn validate(
+    files: &Files,
+    version: &str,
+    covered: &[String],
+    v3_style_servers: &[String],
+) -> Vec<Diagnostic> {
     let root = files.main_root();
     let Some(index) = SCHEMAS.iter().position(|(v, _)| *v == version) else {
         return Vec::new();
@@ -65,7 +71,10 @@ pub(super) fn validate(files: &Files, version: &str, covered: &[String]) -> Vec<
         path: Vec::new(),
         budget: INLINE_BUDGET,
     };
-    let instance = inliner.inline(root);
+    let mut instance = inliner.inline(root);
+    for key in v3_style_servers {
+        as_url_server(&mut instance, key);
+    }
     let mut out: Vec<Diagnostic> = Vec::new();
     for error in validator.iter_errors(&instance) {
         let error = deepest(&error);
@@ -91,6 +100,25 @@ pub(super) fn validate(files: &Files, version: &str, covered: &[String]) -> Vec<
         }
     }
     out
+}
+
+/// Rewrites the 2.x server `key`, written with 3.0's `host` (and `pathname`), into
+/// the `url` + `protocol` form its schema wants, so that W0507 is its only diagnostic.
+fn as_url_server(instance: &mut Json, key: &str) {
+    let Some(server) = instance
+        .get_mut("servers")
+        .and_then(|s| s.get_mut(key))
+        .and_then(Json::as_object_mut)
+    else {
+        return;
+    };
+    let host = server.remove("host");
+    let path = server.remove("pathname");
+    let text = |v: &Option<Json>| v.as_ref().and_then(Json::as_str).unwrap_or("").to_owned();
+    server.insert("url".to_owned(), Json::String(text(&host) + &text(&path)));
+    server
+        .entry("protocol")
+        .or_insert_with(|| Json::String("wss".to_owned()));
 }
 
 /// For `oneOf`/`anyOf` failures, the error that got deepest into the document.
@@ -226,4 +254,36 @@ fn diagnostic(node: &Node, pointer: &str, error: &ValidationError<'_>) -> Diagno
     };
     Diagnostic::error("E0401", message, location)
         .with_hint("see the AsyncAPI specification for the fields this object takes")
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+    use std::sync::Arc;
+
+    use super::*;
+
+    const SEED: &str = "asyncapi: 2.6.0\ninfo: {title: Chat, version: '1'}\n\
+        servers:\n  production:\n    host: wss.chat.com\nchannels: {}\n";
+
+    fn backstop(v3_style_servers: &[String]) -> Vec<String> {
+        let file: Arc<Path> = Arc::from(Path::new("seed.yml"));
+        let root = crate::source::parse_str(SEED, file.clone()).root.expect("parses");
+        let mut diags = Vec::new();
+        let files = Files::load(&file, root, &mut diags);
+        validate(&files, "2.6.0", &[], v3_style_servers)
+            .into_iter()
+            .map(|d| d.message)
+            .collect()
+    }
+
+    #[test]
+    fn a_host_server_breaks_the_2x_schema() {
+        assert!(!backstop(&[]).is_empty());
+    }
+
+    #[test]
+    fn a_host_server_read_as_url_passes_the_2x_schema() {
+        assert_eq!(backstop(&["production".to_owned()]), Vec::<String>::new());
+    }
 }
