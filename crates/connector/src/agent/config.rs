@@ -14,6 +14,9 @@ use serde::Deserialize;
 
 use super::Agent;
 use super::echo::{EchoAgent, EchoConfig};
+use super::local::LocalConfig;
+use super::openai::{OpenAiAgent, OpenAiConfig};
+use super::webhook::{WebhookAgent, WebhookConfig};
 use crate::config::duration::HumanDuration;
 
 /// One configured agent.
@@ -40,6 +43,13 @@ pub struct AgentCommon {
 pub enum AgentKind {
     /// Deterministic replies for tests, demos and benchmarks.
     Echo(EchoConfig),
+    /// A GGUF model run in-process by llama.cpp (cargo feature `local-llm`).
+    Local(LocalConfig),
+    /// Any OpenAI-compatible `/v1/chat/completions` endpoint, streamed over SSE.
+    #[serde(rename = "openai")]
+    OpenAi(OpenAiConfig),
+    /// A signed HTTP POST to your own agent, answered with JSON, SSE or NDJSON.
+    Webhook(WebhookConfig),
 }
 
 /// The agents of a config, built and shared by every session.
@@ -57,12 +67,37 @@ pub struct AgentBuildError {
 pub fn build_agents(configs: &BTreeMap<String, AgentConfig>) -> Result<Agents, AgentBuildError> {
     let mut agents = Agents::new();
     for (name, config) in configs {
+        let failed = |message: String| AgentBuildError {
+            agent: name.clone(),
+            message,
+        };
         let agent: Arc<dyn Agent> = match &config.kind {
             AgentKind::Echo(echo) => Arc::new(EchoAgent::new(echo.clone(), &config.common)),
+            AgentKind::Local(local) => build_local(local, &config.common).map_err(&failed)?,
+            AgentKind::OpenAi(openai) => {
+                Arc::new(OpenAiAgent::new(openai, &config.common).map_err(&failed)?)
+            }
+            AgentKind::Webhook(webhook) => {
+                Arc::new(WebhookAgent::new(webhook, &config.common).map_err(&failed)?)
+            }
         };
         agents.insert(name.clone(), agent);
     }
     Ok(agents)
+}
+
+/// Loads the local model (blocking, once per agent, before serving).
+#[cfg(feature = "local-llm")]
+fn build_local(config: &LocalConfig, common: &AgentCommon) -> Result<Arc<dyn Agent>, String> {
+    Ok(Arc::new(super::local::LocalAgent::load(config, common)?))
+}
+
+#[cfg(not(feature = "local-llm"))]
+fn build_local(config: &LocalConfig, _: &AgentCommon) -> Result<Arc<dyn Agent>, String> {
+    config.validate()?;
+    Err("this duplex was built without `kind = \"local\"` support; \
+         rebuild with `cargo build --features local-llm` (needs cmake, clang and libclang-dev)"
+        .to_owned())
 }
 
 /// The common fields as they appear in the file; every field is optional.
@@ -84,7 +119,10 @@ impl AgentConfig {
     /// the file position of the table.
     pub fn from_table(table: &toml::Table) -> Result<AgentConfig, String> {
         if !table.contains_key("kind") {
-            return Err("missing `kind`; set `kind = \"echo\"`".to_owned());
+            return Err(
+                "missing `kind`; set `kind = \"local\"`, \"openai\", \"webhook\" or \"echo\""
+                    .to_owned(),
+            );
         }
         let mut common_table = toml::Table::new();
         let mut kind_table = toml::Table::new();

@@ -6,7 +6,13 @@
 //! Each kind lives in its own module and is chosen by `kind` in `duplex.toml`.
 
 pub mod config;
+pub mod deadline;
 pub mod echo;
+pub mod http;
+pub mod local;
+pub mod openai;
+pub mod prompt;
+pub mod webhook;
 
 use futures::stream::BoxStream;
 use serde_json::Value;

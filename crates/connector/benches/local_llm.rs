@@ -1,0 +1,141 @@
+//! The local model's speed: time to first token for one session, and aggregate decode
+//! throughput for 1, 4 and 16 concurrent sessions (16 exceeds the 4 batched slots, so
+//! that case also measures the queue). Needs the cached model and `--features local-llm`:
+//!
+//! ```sh
+//! scripts/fetch-model.sh
+//! cargo bench -p duplex-connector --features local-llm --bench local_llm
+//! ```
+//!
+//! Throughput counts generated tokens: every reply is asked for `TOKENS` tokens of a
+//! story, and the bench checks that it got them (an early end-of-generation would
+//! otherwise inflate the figure). RSS after loading and after the run is printed.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use duplex_connector::agent::config::AgentCommon;
+use duplex_connector::agent::local::{LocalAgent, LocalConfig, default_model_path};
+use duplex_connector::agent::{Agent, AgentEvent, AgentRequest};
+use futures::StreamExt;
+use tokio_util::sync::CancellationToken;
+
+const TOKENS: u32 = 64;
+
+fn request(n: usize) -> AgentRequest {
+    AgentRequest {
+        session_id: format!("bench-{n}"),
+        message_id: format!("m-{n}"),
+        message: format!("Write a long, detailed story about dragon number {n} and its travels."),
+        context: None,
+        history: Vec::new(),
+    }
+}
+
+fn rss_mb() -> f64 {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<f64>().ok())
+        .map_or(0.0, |kb| kb / 1024.0)
+}
+
+/// Runs `sessions` replies at once; returns the tokens generated.
+async fn generate(agent: &Arc<LocalAgent>, sessions: usize) -> u64 {
+    let before = agent.generated_tokens();
+    let replies: Vec<_> = (0..sessions)
+        .map(|n| {
+            let agent = agent.clone();
+            tokio::spawn(async move {
+                let mut stream = agent.reply(request(n), CancellationToken::new());
+                while let Some(event) = stream.next().await {
+                    match event {
+                        Ok(AgentEvent::Chunk(_)) => {}
+                        Ok(AgentEvent::Done(_)) => return,
+                        Err(error) => panic!("reply failed: {error}"),
+                    }
+                }
+            })
+        })
+        .collect();
+    for reply in replies {
+        reply.await.unwrap();
+    }
+    agent.generated_tokens() - before
+}
+
+fn bench(c: &mut Criterion) {
+    let path = default_model_path();
+    assert!(
+        path.is_file(),
+        "no model at {}: run scripts/fetch-model.sh",
+        path.display()
+    );
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    let common = AgentCommon {
+        system_prompt: None,
+        max_tokens: Some(TOKENS),
+        temperature: Some(0.0),
+        timeout: Duration::from_secs(600),
+    };
+    let config = LocalConfig {
+        queue: 64,
+        ..LocalConfig::default()
+    };
+    let agent = Arc::new(LocalAgent::load(&config, &common).unwrap());
+    eprintln!(
+        "RSS after loading (parallel = {}): {:.0} MB",
+        config.parallel,
+        rss_mb()
+    );
+
+    c.bench_function("local/time_to_first_token", |b| {
+        b.iter_custom(|iterations| {
+            runtime.block_on(async {
+                let mut total = Duration::ZERO;
+                for n in 0..iterations {
+                    let started = Instant::now();
+                    let mut stream = agent.reply(request(n as usize), CancellationToken::new());
+                    let first = stream.next().await;
+                    total += started.elapsed();
+                    assert!(matches!(first, Some(Ok(AgentEvent::Chunk(_)))), "{first:?}");
+                }
+                total
+            })
+        });
+    });
+
+    let mut group = c.benchmark_group("local/aggregate");
+    group.sample_size(10);
+    group.warm_up_time(Duration::from_secs(1));
+    for sessions in [1usize, 4, 16] {
+        group.throughput(Throughput::Elements(sessions as u64 * u64::from(TOKENS)));
+        group.bench_function(format!("{sessions}_sessions"), |b| {
+            b.iter_custom(|iterations| {
+                runtime.block_on(async {
+                    let started = Instant::now();
+                    for _ in 0..iterations {
+                        let generated = generate(&agent, sessions).await;
+                        assert_eq!(
+                            generated,
+                            sessions as u64 * u64::from(TOKENS),
+                            "a reply ended before {TOKENS} tokens; the throughput would be wrong"
+                        );
+                    }
+                    started.elapsed()
+                })
+            });
+        });
+    }
+    group.finish();
+    eprintln!("RSS after the run: {:.0} MB", rss_mb());
+}
+
+criterion_group!(benches, bench);
+criterion_main!(benches);
