@@ -6,6 +6,7 @@
 //! After binding it prints one line, `listening on http://ADDR`, that scripts and
 //! tests read to learn the port when `--listen` asked for port 0.
 
+use std::io::Write;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -62,13 +63,18 @@ async fn serve(config: Config) -> ExitCode {
     };
     match listener.local_addr() {
         Ok(address) => {
-            println!("listening on http://{address}");
+            // Whoever reads stdout may be gone; the server runs on regardless.
+            let mut lines = format!("listening on http://{address}\n");
             for connector in &config.connectors {
-                println!(
-                    "  connector {} at ws://{address}{}",
+                lines.push_str(&format!(
+                    "  connector {} at ws://{address}{}\n",
                     connector.name, connector.path
-                );
+                ));
             }
+            let mut stdout = std::io::stdout();
+            let _ = stdout
+                .write_all(lines.as_bytes())
+                .and_then(|()| stdout.flush());
         }
         Err(err) => eprintln!("duplex serve: cannot read the bound address: {err}"),
     }
