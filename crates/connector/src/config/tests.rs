@@ -129,6 +129,7 @@ fn duplicate_and_reserved_paths() {
 fn the_example_file_loads() {
     let text = include_str!("../../../../duplex.example.toml");
     let env = |name: &str| (name == DEFAULT_SECRET_ENV).then(|| "x".to_owned());
-    let config = Config::from_toml(text, "duplex.example.toml", &env).expect("the example is valid");
+    let config =
+        Config::from_toml(text, "duplex.example.toml", &env).expect("the example is valid");
     assert_eq!(config.connectors[0].path, "/ws/chat");
 }

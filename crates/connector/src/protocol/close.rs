@@ -94,7 +94,12 @@ mod tests {
                 .lines()
                 .find(|line| line.starts_with(&prefix))
                 .unwrap_or_else(|| panic!("docs/protocol.md has no row starting `{prefix}`"));
-            let advice = row.trim_end_matches('|').rsplit('|').next().unwrap_or("").trim();
+            let advice = row
+                .trim_end_matches('|')
+                .rsplit('|')
+                .next()
+                .unwrap_or("")
+                .trim();
             assert_eq!(advice.starts_with("yes"), reason.reconnect(), "{row}");
         }
     }
