@@ -486,6 +486,19 @@ async fn sessions_resume(kind: StoreKind) {
             &[json!({"type": "connected", "session_id": session_id, "resumed": true})],
         )
         .await;
+    // The resumed client can ask for what was said before it reconnected.
+    let history = client
+        .check(
+            Some(json!({"type": "history"})),
+            &[json!({"type": "history", "session_id": session_id})],
+        )
+        .await;
+    let entries = history[0]["entries"].as_array().expect("entries");
+    assert_eq!(entries.len(), 2, "{entries:?}");
+    assert_eq!(entries[0]["role"], "user");
+    assert_eq!(entries[0]["text"], "remember these words");
+    assert_eq!(entries[1]["agent"], "assistant");
+    assert_eq!(entries[1]["status"], "completed");
     // The agent sees the first turn: 3 + 3 words of history, 1 new word.
     client
         .check(

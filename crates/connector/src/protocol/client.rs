@@ -29,6 +29,8 @@ pub enum ClientMessage {
     Ping {
         id: Option<String>,
     },
+    /// Asks for the session's stored history, answered with `history`.
+    History,
 }
 
 /// A chat message, in either form.
@@ -55,7 +57,7 @@ pub struct DecodeError {
 pub const MAX_ID_LEN: usize = 256;
 
 /// The message `type`s a client may send.
-pub const CLIENT_TYPES: [&str; 3] = ["message", "cancel", "ping"];
+pub const CLIENT_TYPES: [&str; 4] = ["message", "cancel", "ping", "history"];
 
 /// Decodes one text frame.
 pub fn decode(text: &str) -> Result<ClientMessage, DecodeError> {
@@ -99,6 +101,10 @@ fn decode_object(object: Map<String, Value>) -> Result<ClientMessage, String> {
             "ping" => {
                 let ping: Ping = parse("a `ping`", object)?;
                 ClientMessage::Ping { id: ping.id }
+            }
+            "history" => {
+                let _: HistoryRequest = parse("a `history` request", object)?;
+                ClientMessage::History
             }
             other => {
                 return Err(format!(
@@ -154,7 +160,8 @@ fn check_values(message: &ClientMessage) -> Result<(), String> {
         }
         ClientMessage::Cancel { id } => check_id(id)?,
         ClientMessage::Ping { id: Some(id) } => check_id(id)?,
-        ClientMessage::Ping { id: None } | ClientMessage::Hello { .. } => {}
+        ClientMessage::Ping { id: None } | ClientMessage::Hello { .. } | ClientMessage::History => {
+        }
     }
     Ok(())
 }
@@ -199,6 +206,13 @@ struct Ping {
     #[serde(rename = "type")]
     _type: String,
     id: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct HistoryRequest {
+    #[serde(rename = "type")]
+    _type: String,
 }
 
 #[derive(Deserialize)]
@@ -297,6 +311,7 @@ mod tests {
             Ok(ClientMessage::Cancel { id: "m".into() }),
         );
         check(r#"{"type": "ping"}"#, Ok(ClientMessage::Ping { id: None }));
+        check(r#"{"type": "history"}"#, Ok(ClientMessage::History));
     }
 
     #[test]

@@ -1,10 +1,11 @@
 //! What the server sends: one enum, serialized with the seed's field names and a
 //! `type` tag. Every addition to the seed (`status`, `error`, `resumed`,
-//! `interrupted`, `pong`) is a new field or a new event, never a changed one.
+//! `interrupted`, `pong`, `history`) is a new field or a new event, never a changed one.
 
 use serde::Serialize;
 
 use super::ErrorCode;
+use crate::store::HistoryEntry;
 use crate::usage::TokenUsage;
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -65,6 +66,11 @@ pub enum ServerEvent {
         #[serde(skip_serializing_if = "Option::is_none")]
         id: Option<String>,
     },
+    /// The session's stored history, oldest first, in answer to a `history` request.
+    History {
+        session_id: String,
+        entries: Vec<HistoryEntry>,
+    },
 }
 
 /// How a reply ended, in `stream_end` and `response`.
@@ -114,6 +120,7 @@ impl ServerEvent {
             ServerEvent::Response { .. } => "response",
             ServerEvent::Error { .. } => "error",
             ServerEvent::Pong { .. } => "pong",
+            ServerEvent::History { .. } => "history",
         }
     }
 

@@ -236,6 +236,7 @@ impl Session {
             Ok(ClientMessage::Message(_)) => "message",
             Ok(ClientMessage::Cancel { .. }) => "cancel",
             Ok(ClientMessage::Ping { .. }) => "ping",
+            Ok(ClientMessage::History) => "history",
             Err(_) => "invalid",
         };
         crate::metrics::message_in(&self.connector.config.name, kind);
@@ -262,6 +263,10 @@ impl Session {
             }
             Ok(ClientMessage::Ping { id }) => {
                 self.out.send(&ServerEvent::Pong { id });
+                None
+            }
+            Ok(ClientMessage::History) => {
+                self.on_history().await;
                 None
             }
         }
@@ -505,6 +510,29 @@ impl Session {
             self.queue.push_back(turn);
         }
         None
+    }
+
+    /// Sends the session's stored history (the web page shows it again after a reload).
+    async fn on_history(&mut self) {
+        let Some(session_id) = self.session_id.clone() else {
+            return;
+        };
+        match self.connector.shared.store.history(&session_id).await {
+            Ok(entries) => {
+                self.out.send(&ServerEvent::History {
+                    session_id,
+                    entries,
+                });
+            }
+            Err(err) => {
+                tracing::error!(error = %err, %session_id, "cannot read the history");
+                self.error(
+                    None,
+                    ErrorCode::Internal,
+                    "the history could not be read; try again",
+                );
+            }
+        }
     }
 
     fn on_cancel(&mut self, id: String) {
