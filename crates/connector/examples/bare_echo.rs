@@ -43,7 +43,9 @@ async fn serve(stream: TcpStream, chunks: usize) {
         };
         let replies = if event.get("secret").is_some() {
             session += 1;
-            vec![json!({"type": "connected", "session_id": format!("s{session}"), "agents": ["echo"]})]
+            vec![
+                json!({"type": "connected", "session_id": format!("s{session}"), "agents": ["echo"]}),
+            ]
         } else {
             number += 1;
             reply(&event, number, chunks)

@@ -109,7 +109,9 @@ fn progress_bar(visible: bool, total: u64) -> ProgressBar {
         return ProgressBar::hidden();
     }
     let bar = ProgressBar::new(total);
-    if let Ok(style) = ProgressStyle::with_template("{spinner} {elapsed} [{bar:40}] {pos}/{len} {per_sec}") {
+    if let Ok(style) =
+        ProgressStyle::with_template("{spinner} {elapsed} [{bar:40}] {pos}/{len} {per_sec}")
+    {
         bar.set_style(style.progress_chars("=> "));
     }
     bar

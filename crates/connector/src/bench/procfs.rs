@@ -22,7 +22,10 @@ mod tests {
     #[test]
     fn reads_own_rss() {
         assert!(rss_bytes(std::process::id()).is_some_and(|b| b > 0));
-        assert_eq!(parse_vm_rss("Name: x\nVmRSS:\t  2048 kB\n"), Some(2048 * 1024));
+        assert_eq!(
+            parse_vm_rss("Name: x\nVmRSS:\t  2048 kB\n"),
+            Some(2048 * 1024)
+        );
         assert_eq!(parse_vm_rss("Name: x\n"), None);
     }
 }

@@ -73,9 +73,21 @@ impl fmt::Display for Report {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         writeln!(f, "scenario        {}", self.scenario)?;
         writeln!(f, "elapsed         {:.2} s", self.elapsed_secs)?;
-        writeln!(f, "connects        {} ({:.0}/s)", self.connects, self.connects_per_sec)?;
-        writeln!(f, "messages        {} ({:.0}/s)", self.messages, self.messages_per_sec)?;
-        writeln!(f, "{:<15} {:>6} {:>10} {:>10} {:>10}", "latency (ms)", "n", "p50", "p99", "max")?;
+        writeln!(
+            f,
+            "connects        {} ({:.0}/s)",
+            self.connects, self.connects_per_sec
+        )?;
+        writeln!(
+            f,
+            "messages        {} ({:.0}/s)",
+            self.messages, self.messages_per_sec
+        )?;
+        writeln!(
+            f,
+            "{:<15} {:>6} {:>10} {:>10} {:>10}",
+            "latency (ms)", "n", "p50", "p99", "max"
+        )?;
         for (label, s) in [
             ("connect", &self.connect_latency),
             ("ack", &self.ack_latency),
@@ -89,7 +101,12 @@ impl fmt::Display for Report {
             )?;
         }
         if let (Some(before), Some(after)) = (self.server_rss_before, self.server_rss_after) {
-            writeln!(f, "server rss      {} KiB -> {} KiB", before / 1024, after / 1024)?;
+            writeln!(
+                f,
+                "server rss      {} KiB -> {} KiB",
+                before / 1024,
+                after / 1024
+            )?;
         }
         if let Some(bytes) = self.bytes_per_connection {
             writeln!(f, "per connection  {bytes} bytes")?;

@@ -21,7 +21,8 @@ pub struct Summary {
 
 impl Samples {
     pub fn record(&mut self, elapsed: Duration) {
-        self.micros.push(elapsed.as_micros().min(u128::from(u64::MAX)) as u64);
+        self.micros
+            .push(elapsed.as_micros().min(u128::from(u64::MAX)) as u64);
     }
 
     pub fn merge(&mut self, other: Samples) {
