@@ -7,6 +7,7 @@
 //! For `oneOf`/`anyOf` failures, the deepest error of any branch is reported, which
 //! is nearly always the real fault rather than "matches none of the alternatives".
 
+use std::collections::HashSet;
 use std::sync::OnceLock;
 
 use jsonschema::error::ValidationErrorKind;
@@ -67,7 +68,7 @@ pub(super) fn validate(
     let mut inliner = Inliner {
         files,
         v3: version.starts_with('3'),
-        active: Vec::new(),
+        inlined: HashSet::new(),
         path: Vec::new(),
         budget: INLINE_BUDGET,
     };
@@ -142,15 +143,19 @@ fn deepest<'e>(error: &'e ValidationError<'e>) -> &'e ValidationError<'e> {
     best
 }
 
-/// Builds the document as JSON with every resolvable `$ref` replaced by its target,
-/// except in the 3.0 slots that must hold a Reference Object (an operation's
-/// `channel` and `messages`, a channel's `servers`). A ref that would recurse into
-/// itself becomes `{}`; remote or broken refs stay as they are.
+/// Builds the document as JSON with the first resolvable `$ref` to each target
+/// replaced by that target, except in the 3.0 slots that must hold a Reference Object
+/// (an operation's `channel` and `messages`, a channel's `servers`). Later refs to the
+/// same target, circular ones included, become the Reference Object `{"$ref": "#"}`;
+/// remote or broken refs stay as they are.
 struct Inliner<'a> {
     files: &'a Files,
     v3: bool,
-    /// The targets being inlined, innermost last, to stop recursion.
-    active: Vec<*const Node>,
+    /// Targets inlined once already. Later refs to them (circular ones included) stay
+    /// Reference Objects, which the schemas accept: validating the same object again
+    /// finds nothing new, and Deepgram's shared schemas would otherwise be copied and
+    /// checked hundreds of times.
+    inlined: HashSet<*const Node>,
     /// The instance path being built.
     path: Vec<String>,
     budget: usize,
@@ -166,13 +171,12 @@ impl<'a> Inliner<'a> {
                     && let Some(Ok((target, Some(_)))) =
                         node.get("$ref").map(|_| self.files.follow(node))
                 {
-                    if self.active.contains(&(target as *const Node)) {
-                        return Json::Object(Default::default());
+                    if !self.inlined.insert(target) {
+                        // The ref's text was never checked where it was inlined
+                        // either (and `{` from a channel address is no URI reference).
+                        return serde_json::json!({ "$ref": "#" });
                     }
-                    self.active.push(target);
-                    let out = self.inline(target);
-                    self.active.pop();
-                    return out;
+                    return self.inline(target);
                 }
                 let mut out = serde_json::Map::new();
                 for entry in entries {
@@ -268,7 +272,9 @@ mod tests {
 
     fn backstop(v3_style_servers: &[String]) -> Vec<String> {
         let file: Arc<Path> = Arc::from(Path::new("seed.yml"));
-        let root = crate::source::parse_str(SEED, file.clone()).root.expect("parses");
+        let root = crate::source::parse_str(SEED, file.clone())
+            .root
+            .expect("parses");
         let mut diags = Vec::new();
         let files = Files::load(&file, root, &mut diags);
         validate(&files, "2.6.0", &[], v3_style_servers)
