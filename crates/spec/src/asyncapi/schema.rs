@@ -380,10 +380,11 @@ impl<'a> Loader<'a> {
                 }
             }
             for (key, prop) in part.entries("properties") {
-                let hint = format!("{}{}", name.pascal, Name::new(key).pascal);
+                let prop_name = Name::new(key);
+                let hint = format!("{}{}", name.pascal, prop_name.pascal);
                 let ty = self.schema_type(&prop, &hint);
                 let mut property = Property {
-                    name: Name::new(key),
+                    name: prop_name,
                     ty,
                     required: false,
                     nullable: self.is_nullable(prop.node),
@@ -508,12 +509,10 @@ impl<'a> Loader<'a> {
                 .as_ref()
                 .and_then(|d| tags[i].iter().find(|(p, _)| p == d).map(|(_, v)| v.clone()));
             let wire = variant_name(member.node, tag.as_ref(), i);
-            let ty = self.schema_type(
-                member,
-                &format!("{}{}", name.pascal, Name::new(&wire).pascal),
-            );
+            let member_name = Name::new(&wire);
+            let ty = self.schema_type(member, &format!("{}{}", name.pascal, member_name.pascal));
             variants.push(Variant {
-                name: scope.claim(Name::new(&wire)),
+                name: scope.claim(member_name),
                 ty,
                 tag,
                 docs: docs(member.node),
