@@ -116,21 +116,34 @@ impl Files {
                 at.location(),
             ));
         }
-        let file = if file_part.is_empty() {
-            normalize(&at.pos.file)
+        // A local ref (the common case) names the file its node is in, which is
+        // already a key: skip building and normalising a path.
+        let local = if file_part.is_empty() {
+            self.roots.get_key_value(&*at.pos.file)
         } else {
-            let dir = at.pos.file.parent().unwrap_or(Path::new(""));
-            normalize(&dir.join(file_part))
+            None
         };
-        let Some((file, root)) = self.roots.get_key_value(&file) else {
-            return Err(Diagnostic::error(
-                "E0201",
-                format!(
-                    "`$ref` `{reference}`: the file `{}` does not exist",
-                    file.display()
-                ),
-                at.location(),
-            ));
+        let (file, root) = match local {
+            Some(found) => found,
+            None => {
+                let file = if file_part.is_empty() {
+                    normalize(&at.pos.file)
+                } else {
+                    let dir = at.pos.file.parent().unwrap_or(Path::new(""));
+                    normalize(&dir.join(file_part))
+                };
+                let Some(found) = self.roots.get_key_value(&file) else {
+                    return Err(Diagnostic::error(
+                        "E0201",
+                        format!(
+                            "`$ref` `{reference}`: the file `{}` does not exist",
+                            file.display()
+                        ),
+                        at.location(),
+                    ));
+                };
+                found
+            }
         };
         let found = root
             .pointer(&pointer)
