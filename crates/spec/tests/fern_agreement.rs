@@ -17,7 +17,10 @@
 //! `action: send` as what a client receives (the rule in `ARCHITECTURE.md`). The test
 //! pins that exact disagreement: any other difference fails it.
 
-#[allow(dead_code, reason = "each test binary uses a subset of the shared helpers")]
+#[allow(
+    dead_code,
+    reason = "each test binary uses a subset of the shared helpers"
+)]
 mod fern_support;
 
 use std::collections::BTreeSet;

@@ -2,7 +2,10 @@
 //! is pinned by snapshots. The corpus is walked, so a definition added later is
 //! tested too.
 
-#[allow(dead_code, reason = "each test binary uses a subset of the shared helpers")]
+#[allow(
+    dead_code,
+    reason = "each test binary uses a subset of the shared helpers"
+)]
 mod fern_support;
 
 use duplex_spec::discover::{self, DocumentKind};

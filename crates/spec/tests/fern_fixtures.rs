@@ -2,7 +2,10 @@
 //! and on the seed document's `chat.yml`: each snapshot holds the diagnostics (with
 //! paths relative to the fixture) and the IR.
 
-#[allow(dead_code, reason = "each test binary uses a subset of the shared helpers")]
+#[allow(
+    dead_code,
+    reason = "each test binary uses a subset of the shared helpers"
+)]
 mod fern_support;
 
 use fern_support::{fixtures, load_rendered};
