@@ -95,6 +95,8 @@ pub(super) fn routes(connectors: &[ConnectorConfig]) -> Router {
         .route("/", get(home))
         .route("/chat/{connector}", get(chat))
         .route("/assets/{*path}", get(asset))
+        // Browsers ask for an icon on their own; "no content" keeps their consoles clean.
+        .route("/favicon.ico", get(|| async { StatusCode::NO_CONTENT }))
         .with_state(connectors)
 }
 
