@@ -262,3 +262,28 @@ async fn a_silent_webhook_times_out() {
         "unsigned without a secret"
     );
 }
+
+#[test]
+fn every_real_kind_reads_from_toml_and_typos_are_refused() {
+    use duplex_connector::agent::config::{AgentConfig, AgentKind};
+    let read = |text: &str| AgentConfig::from_table(&text.parse::<toml::Table>().unwrap());
+    let webhook = read(
+        "kind = \"webhook\"\nurl = \"http://127.0.0.1:9/a\"\nsecret_env = \"S\"\ntimeout = \"5s\"",
+    )
+    .unwrap();
+    assert!(
+        matches!(webhook.kind, AgentKind::Webhook(ref w) if w.retries == 2 && w.secret_env.as_deref() == Some("S"))
+    );
+    assert_eq!(webhook.common.timeout, Duration::from_secs(5));
+    let openai = read(
+        "kind = \"openai\"\nbase_url = \"http://x/v1\"\nmodel = \"m\"\nconnect_timeout = \"2s\"",
+    )
+    .unwrap();
+    assert!(matches!(openai.kind, AgentKind::OpenAi(ref o) if o.model == "m"));
+    let local = read("kind = \"local\"\nparallel = 2\nsystem_prompt = \"Be brief.\"").unwrap();
+    assert!(
+        matches!(local.kind, AgentKind::Local(ref l) if l.parallel == 2 && l.context_size == 2048)
+    );
+    let typo = read("kind = \"webhook\"\nurl = \"http://x\"\nsecret = \"inline\"").unwrap_err();
+    assert!(typo.contains("secret"), "{typo}");
+}
