@@ -24,7 +24,9 @@ pub struct Report {
     pub elapsed_secs: f64,
     pub server_rss_before: Option<u64>,
     pub server_rss_after: Option<u64>,
-    /// (RSS with the sessions open − RSS before) / sessions held, for `idle`.
+    /// For `idle`: sessions still open when the hold ended.
+    pub held: u64,
+    /// (RSS with the sessions open − RSS before) / sessions connected, for `idle`.
     pub bytes_per_connection: Option<u64>,
 }
 
@@ -61,6 +63,7 @@ impl Report {
             messages: measured.messages,
             messages_per_sec: measured.messages as f64 / secs,
             errors: measured.errors,
+            held: measured.held,
             elapsed_secs: secs,
             server_rss_before: rss_before,
             server_rss_after: rss_after,
@@ -83,6 +86,9 @@ impl fmt::Display for Report {
             "messages        {} ({:.0}/s)",
             self.messages, self.messages_per_sec
         )?;
+        if self.scenario == "idle" {
+            writeln!(f, "held to the end {}", self.held)?;
+        }
         writeln!(
             f,
             "{:<15} {:>6} {:>10} {:>10} {:>10}",

@@ -27,7 +27,7 @@ pub struct Measured {
     pub errors: BTreeMap<String, u64>,
     /// Wall time of the measured phase (excluding connection set-up for `chat`).
     pub elapsed: Duration,
-    /// For `idle`: called once every session is open, while all are still held.
+    /// For `idle`: sessions still open when the hold ended (the server closed none).
     pub held: u64,
 }
 
