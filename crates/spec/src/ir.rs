@@ -110,7 +110,27 @@ pub enum AuthCarrier {
     /// A JSON message sent first after the socket opens: `{"<field>": "<credential>"}`.
     FirstMessage {
         field: String,
+        /// When the first message also resumes a session: what to send back, and from where.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        resume: Option<Resume>,
     },
+}
+
+/// Session resume through the first message: the server hands out a value (a session id)
+/// in a received message, and the client sends the latest one back in its first message
+/// on every later (re)connect, so a dropped connection continues the same session.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Resume {
+    /// The [`Name::wire`] of the received message that carries the value. The loader
+    /// checks that some channel receives it and can recognise it (by a field, or as its
+    /// only received message).
+    pub message: String,
+    /// The wire name of the property of that message holding the value (a string).
+    pub property: String,
+    /// The wire name of the first message's field that carries the value back.
+    pub field: String,
+    /// Identifier forms of the value in the SDKs (`sessionId`, `session_id`), from `field`.
+    pub name: Name,
 }
 
 /// A WebSocket channel: one URL a client connects to, and the messages on it.
@@ -363,5 +383,27 @@ impl Api {
     /// Looks a type up by id. Loaders guarantee every [`Type::Ref`] resolves.
     pub fn type_def(&self, id: &TypeId) -> Option<&TypeDef> {
         self.types.get(id)
+    }
+
+    /// How `channel` resumes its session, when one of its auth schemes sends a
+    /// first message with [`Resume`] and the channel receives the resume message:
+    /// the resume and that received message.
+    pub fn channel_resume<'a>(&'a self, channel: &'a Channel) -> Option<(&'a Resume, &'a Message)> {
+        channel
+            .auth
+            .iter()
+            .filter_map(|wire| self.auth.iter().find(|s| s.name.wire == *wire))
+            .flat_map(|scheme| &scheme.carriers)
+            .find_map(|carrier| match carrier {
+                AuthCarrier::FirstMessage {
+                    resume: Some(resume),
+                    ..
+                } => channel
+                    .receive
+                    .iter()
+                    .find(|m| m.name.wire == resume.message)
+                    .map(|m| (resume, m)),
+                _ => None,
+            })
     }
 }

@@ -53,6 +53,19 @@ impl Name {
     }
 }
 
+/// The method that sends a message: the message's own name when it already starts with
+/// the word `send` (`SendChat` → `sendChat`, not `sendSendChat`), else `send` + its name
+/// (`chat` → `sendChat`). A message called just `send` gives `sendSend`, since `send` is
+/// every socket's own method.
+pub fn send_method(message: &Name) -> Name {
+    let snake = message.snake.trim_end_matches('_');
+    if snake.starts_with("send_") {
+        Name::new(snake)
+    } else {
+        Name::new(&format!("send_{snake}"))
+    }
+}
+
 /// Makes one identifier form valid and unreserved in every target language.
 fn safe(ident: &str) -> String {
     let mut out: String = ident
@@ -276,6 +289,17 @@ mod tests {
         check("x-api-key", ["XApiKey", "xApiKey", "x_api_key"]);
         check("/", ["Value", "value", "value"]);
         check("$ref", ["Ref", "ref_", "ref_"]);
+    }
+
+    #[test]
+    fn send_methods_do_not_double_the_verb() {
+        let method = |wire: &str| send_method(&Name::new(wire)).camel;
+        assert_eq!(method("SendChat"), "sendChat");
+        assert_eq!(method("chat"), "sendChat");
+        assert_eq!(method("send"), "sendSend");
+        assert_eq!(method("sender"), "sendSender");
+        assert_eq!(method("type"), "sendType");
+        assert_eq!(send_method(&Name::new("send_audio")).snake, "send_audio");
     }
 
     #[test]

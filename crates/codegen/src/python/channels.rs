@@ -508,7 +508,7 @@ fn auth_bindings(api: &Api, names: &Names, channel: &Channel) -> Vec<String> {
                 duplex_spec::ir::AuthCarrier::Subprotocol => {
                     "_rt.Carrier(\"subprotocol\")".to_owned()
                 }
-                duplex_spec::ir::AuthCarrier::FirstMessage { field } => {
+                duplex_spec::ir::AuthCarrier::FirstMessage { field, .. } => {
                     format!("_rt.Carrier(\"first_message\", {})", pystr::string(field))
                 }
             };

@@ -253,7 +253,7 @@ pub fn generate(channel: &Channel, types: &mut Types<'_>) -> Generated {
             let wanted = m
                 .method
                 .clone()
-                .unwrap_or_else(|| Name::new(&format!("send_{}", m.name.snake)));
+                .unwrap_or_else(|| duplex_spec::naming::send_method(&m.name));
             let method = method_scope.claim(wanted).snake;
             let hint = format!("{base}{}", m.name.pascal);
             let ty = types.rust(&m.payload, &hint, Site::Outside);
@@ -500,7 +500,7 @@ fn carrier(channel: &Channel, schemes: &[AuthScheme]) -> Option<(&'static str, V
         ),
         AuthCarrier::Query { name } => ("Query", vec![format!("name: {}", lit(&name))]),
         AuthCarrier::Subprotocol => ("Subprotocol", Vec::new()),
-        AuthCarrier::FirstMessage { field } => {
+        AuthCarrier::FirstMessage { field, .. } => {
             ("FirstMessage", vec![format!("field: {}", lit(&field))])
         }
     })

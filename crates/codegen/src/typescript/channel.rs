@@ -11,7 +11,10 @@
 
 use std::collections::BTreeSet;
 
-use duplex_spec::ir::{Api, Channel, Param, Primitive, Recognition, Type, TypeKind};
+use duplex_spec::ir::{
+    AdditionalProperties, Api, Channel, Message, Param, Primitive, Recognition, Resume, Type,
+    TypeKind,
+};
 
 use super::client::Servers;
 use super::names::{ChannelNames, Names, api_label};
@@ -31,8 +34,8 @@ pub fn file(api: &Api, channel: &Channel, names: &Names, cn: &ChannelNames) -> S
     imports(&mut w, channel, names);
     unions(&mut w, channel, names, cn);
     events(&mut w, channel, names, cn);
-    args(&mut w, channel, names, cn);
-    socket(&mut w, channel, names, cn);
+    args(&mut w, api, channel, names, cn);
+    socket(&mut w, api, channel, names, cn);
     channel_class(&mut w, api, channel, names, cn);
     classifier(&mut w, api, channel, cn);
     w.finish()
@@ -152,20 +155,54 @@ fn message_doc(message: &duplex_spec::ir::Message) -> Doc {
 
 fn events(w: &mut Writer, channel: &Channel, names: &Names, cn: &ChannelNames) {
     w.line("");
+    let lifecycle = &cn.members.lifecycle;
+    let runtime_events: Vec<String> = [
+        "open",
+        "message",
+        "unknown",
+        "binary",
+        "error",
+        "close",
+        "reconnecting",
+    ]
+    .iter()
+    .map(|event| {
+        let name = lifecycle
+            .iter()
+            .find(|(from, _)| from == event)
+            .map_or(*event, |(_, to)| to.as_str());
+        format!("`{name}`")
+    })
+    .collect();
     Doc::new(Some(&format!(
-        "The events of a {{@link {}}}: the runtime's (`open`, `message`, `unknown`, `binary`, `error`, `close`, `reconnecting`) plus one per received message.",
-        cn.socket
+        "The events of a {{@link {}}}: the runtime's ({}) plus one per received message, named after it.",
+        cn.socket,
+        runtime_events.join(", ")
     )))
     .write(w);
-    let open = format!(
-        "export interface {} extends runtime.SocketEvents<{}> {{",
-        cn.events, cn.receive_union
-    );
-    if channel.receive.is_empty() {
+    let base = format!("runtime.SocketEvents<{}>", cn.receive_union);
+    let extends = if lifecycle.is_empty() {
+        base.clone()
+    } else {
+        let omitted: Vec<String> = lifecycle
+            .iter()
+            .map(|(from, _)| tsdoc::string(from))
+            .collect();
+        format!("Omit<{base}, {}>", omitted.join(" | "))
+    };
+    let open = format!("export interface {} extends {extends} {{", cn.events);
+    if channel.receive.is_empty() && lifecycle.is_empty() {
         w.line(format!("{open}}}"));
         return;
     }
     w.block(&open, "}", |w| {
+        for (from, to) in lifecycle {
+            Doc::new(Some(&format!(
+                "The runtime's `{from}` event, renamed because a message takes its name."
+            )))
+            .write(w);
+            w.line(format!("{to}: {base}[{}];", tsdoc::string(from)));
+        }
         for (message, event) in channel.receive.iter().zip(&cn.members.receive_events) {
             message_doc(message).write(w);
             w.line(format!(
@@ -190,7 +227,18 @@ fn params(channel: &Channel, cn: &ChannelNames) -> Vec<(&'static str, Param, Str
     all
 }
 
-fn args(w: &mut Writer, channel: &Channel, names: &Names, cn: &ChannelNames) {
+/// The channel's session resume, with the socket getter and connect argument names.
+fn names_resume<'a>(
+    channel: &'a Channel,
+    cn: &'a ChannelNames,
+    api: &'a Api,
+) -> Option<(&'a Resume, &'a Message, &'a str, &'a str)> {
+    let (resume, message) = api.channel_resume(channel)?;
+    let (getter, arg) = cn.members.resume.as_ref()?;
+    Some((resume, message, getter, arg))
+}
+
+fn args(w: &mut Writer, api: &Api, channel: &Channel, names: &Names, cn: &ChannelNames) {
     w.line("");
     Doc::new(Some(&format!(
         "The arguments of `connect()` on `{}`: its parameters, and callbacks registered before the first connection.",
@@ -202,11 +250,20 @@ fn args(w: &mut Writer, channel: &Channel, names: &Names, cn: &ChannelNames) {
         cn.args, cn.receive_union
     );
     let all = params(channel, cn);
-    if all.is_empty() {
+    let resume = names_resume(channel, cn, api);
+    if all.is_empty() && resume.is_none() {
         w.line(format!("{open}}}"));
         return;
     }
     w.block(&open, "}", |w| {
+        if let Some((resume, message, _, arg)) = &resume {
+            Doc::new(Some(&format!(
+                "Resumes this `{}` (from an earlier `{}` message) on the first connect. Later reconnects always resume the latest one by themselves.",
+                resume.property, message.name.wire
+            )))
+            .write(w);
+            w.line(format!("{arg}?: string;"));
+        }
         for (kind, param, name) in &all {
             let mut doc = Doc::new(param.docs.as_deref());
             let place = match *kind {
@@ -231,7 +288,7 @@ fn args(w: &mut Writer, channel: &Channel, names: &Names, cn: &ChannelNames) {
     });
 }
 
-fn socket(w: &mut Writer, channel: &Channel, names: &Names, cn: &ChannelNames) {
+fn socket(w: &mut Writer, api: &Api, channel: &Channel, names: &Names, cn: &ChannelNames) {
     w.line("");
     Doc::new(Some(&format!(
         "A reconnecting socket on `{}`. Sends made while (re)connecting are queued and flushed in order; received messages arrive as typed events, and through `for await`.",
@@ -242,11 +299,25 @@ fn socket(w: &mut Writer, channel: &Channel, names: &Names, cn: &ChannelNames) {
         "export class {} extends runtime.Socket<{}, {}, {}> {{",
         cn.socket, cn.send_union, cn.receive_union, cn.events
     );
-    if channel.send.is_empty() {
+    let resume = names_resume(channel, cn, api);
+    if channel.send.is_empty() && resume.is_none() {
         w.line(format!("{open}}}"));
         return;
     }
     w.block(&open, "}", |w| {
+        if let Some((resume, message, getter, _)) = &resume {
+            Doc::new(Some(&format!(
+                "The `{}` the next (re)connect resumes: the latest `{}` message's, else the one given to `connect()`; `undefined` before either.",
+                resume.property, message.name.wire
+            )))
+            .write(w);
+            w.block(&format!("get {getter}(): string | undefined {{"), "}", |w| {
+                w.line("return this.resumeValue;");
+            });
+            if !channel.send.is_empty() {
+                w.line("");
+            }
+        }
         for (index, (message, method)) in channel
             .send
             .iter()
@@ -260,11 +331,54 @@ fn socket(w: &mut Writer, channel: &Channel, names: &Names, cn: &ChannelNames) {
                 .note(&format!("Sends a `{}` message.", message.name.wire))
                 .write(w);
             let ty = types::expr(&message.payload, names);
-            w.block(&format!("{method}(message: {ty}): void {{"), "}", |w| {
-                w.line("this.send(message);");
-            });
+            match implied_tag(api, message) {
+                Some((property, value)) => {
+                    let key = tsdoc::key(property);
+                    w.block(
+                        &format!(
+                            "{method}(message: Omit<{ty}, {}> & {{ {key}?: {value} }}): void {{",
+                            tsdoc::string(property)
+                        ),
+                        "}",
+                        |w| {
+                            w.line(format!("this.send({{ ...message, {key}: {value} }});"));
+                        },
+                    );
+                }
+                None => {
+                    w.block(&format!("{method}(message: {ty}): void {{"), "}", |w| {
+                        w.line("this.send(message);");
+                    });
+                }
+            }
         }
     });
+}
+
+/// The constant that tells a sent message apart (`type: "cancel"`), when its send method
+/// can fill it in: the payload is an object (without typed extra properties, which
+/// `Omit` would lose) whose required property holds that string. (property, TS literal)
+fn implied_tag<'a>(api: &Api, message: &'a Message) -> Option<(&'a str, String)> {
+    let Recognition::Field { property, value } = &message.recognition else {
+        return None;
+    };
+    let serde_json::Value::String(text) = value else {
+        return None;
+    };
+    let Type::Ref(id) = &message.payload else {
+        return None;
+    };
+    let TypeKind::Object(object) = &api.type_def(id)?.kind else {
+        return None;
+    };
+    if matches!(object.additional, AdditionalProperties::Typed(_)) {
+        return None;
+    }
+    object
+        .properties
+        .iter()
+        .find(|p| p.name.wire == *property && p.required)?;
+    Some((property, tsdoc::string(text)))
 }
 
 fn channel_class(w: &mut Writer, api: &Api, channel: &Channel, names: &Names, cn: &ChannelNames) {
@@ -327,6 +441,29 @@ fn channel_class(w: &mut Writer, api: &Api, channel: &Channel, names: &Names, cn
                     }
                     w.line("callbacks: args,");
                     w.line("classify,");
+                    if !cn.members.lifecycle.is_empty() {
+                        let pairs: Vec<String> = cn
+                            .members
+                            .lifecycle
+                            .iter()
+                            .map(|(from, to)| format!("{from}: {}", tsdoc::string(to)))
+                            .collect();
+                        w.line(format!("lifecycle: {{ {} }},", pairs.join(", ")));
+                    }
+                    if let Some((resume, message, _, arg)) = names_resume(channel, cn, api) {
+                        let event = channel
+                            .receive
+                            .iter()
+                            .zip(&cn.members.receive_events)
+                            .find(|(m, _)| std::ptr::eq(*m, message))
+                            .map_or("", |(_, e)| e.as_str());
+                        w.line(format!(
+                            "resume: {{ event: {}, property: {}, field: {}, value: args.{arg} }},",
+                            tsdoc::string(event),
+                            tsdoc::string(&resume.property),
+                            tsdoc::string(&resume.field)
+                        ));
+                    }
                     target(w, channel, &servers, &all, &auth);
                 });
             },

@@ -190,9 +190,13 @@ fn carrier_text(carrier: &AuthCarrier) -> String {
         },
         AuthCarrier::Query { name } => format!("as the `{name}` query parameter"),
         AuthCarrier::Subprotocol => "as a WebSocket subprotocol".to_owned(),
-        AuthCarrier::FirstMessage { field } => {
-            format!("as `{{\"{field}\": <value>}}`, the first message after each connect")
-        }
+        AuthCarrier::FirstMessage { field, resume } => match resume {
+            Some(resume) => format!(
+                "as `{{\"{field}\": <value>, \"{}\": <the last {}>}}`, the first message after each connect, which resumes the session",
+                resume.field, resume.property
+            ),
+            None => format!("as `{{\"{field}\": <value>}}`, the first message after each connect"),
+        },
     }
 }
 
@@ -395,7 +399,7 @@ fn carrier_literal(carrier: &AuthCarrier) -> String {
             format!("{{ in: \"query\", name: {} }}", tsdoc::string(name))
         }
         AuthCarrier::Subprotocol => "{ in: \"subprotocol\" }".to_owned(),
-        AuthCarrier::FirstMessage { field } => {
+        AuthCarrier::FirstMessage { field, .. } => {
             format!(
                 "{{ in: \"first_message\", field: {} }}",
                 tsdoc::string(field)

@@ -32,12 +32,17 @@ const SOCKET_MEMBERS: &[&str] = &[
     "off",
     "on",
     "readyState",
+    "resumeValue",
     "send",
     "sendRaw",
+    "until",
+    "waitFor",
     "waitForOpen",
 ];
 
-/// Events every socket emits; per-message events must not reuse them.
+/// Events every socket emits. Per-message events are named first and keep their
+/// message's name; a runtime event whose name a message took is emitted as
+/// `socket<Event>` instead (`socketError`), so the SDK's own events never steal a name.
 const SOCKET_EVENTS: &[&str] = &[
     "binary",
     "close",
@@ -106,6 +111,11 @@ pub struct Members {
     pub send_methods: Vec<String>,
     /// Parallel to [`Channel::receive`]: the typed event.
     pub receive_events: Vec<String>,
+    /// The runtime events this channel emits under another name: (runtime name, new name).
+    pub lifecycle: Vec<(&'static str, String)>,
+    /// With session resume: the socket getter of the value (`sessionId`) and the
+    /// connect argument that starts from a known one.
+    pub resume: Option<(String, String)>,
 }
 
 impl Names {
@@ -134,7 +144,7 @@ impl Names {
                     args: claim(format!("{base}ConnectArgs")),
                     send_union: claim(format!("{base}SendMessage")),
                     receive_union: claim(format!("{base}ReceiveMessage")),
-                    members: members(channel),
+                    members: members(api, channel),
                 }
             })
             .collect();
@@ -177,7 +187,7 @@ pub fn is_usable(scheme: &AuthScheme) -> bool {
 }
 
 /// The per-channel names that live in their own scopes (args, methods, events).
-fn members(channel: &Channel) -> Members {
+fn members(api: &Api, channel: &Channel) -> Members {
     let mut args = reserved(CONNECT_CALLBACKS);
     let mut arg = |params: &[duplex_spec::ir::Param]| -> Vec<String> {
         params
@@ -194,28 +204,45 @@ fn members(channel: &Channel) -> Members {
         .iter()
         .map(|m| methods.claim(send_method(m)).camel)
         .collect();
-    let mut events = reserved(SOCKET_EVENTS);
+    let resume = api.channel_resume(channel).map(|(resume, _)| {
+        (
+            methods.claim(resume.name.clone()).camel,
+            args.claim(resume.name.clone()).camel,
+        )
+    });
+    let mut events = Scope::new();
     let receive_events = channel
         .receive
         .iter()
         .map(|m| events.claim(m.name.clone()).camel)
         .collect();
+    let mut lifecycle = Vec::new();
+    for &event in SOCKET_EVENTS {
+        // Reserved words come back escaped (`unknown_`): only numbering means taken.
+        let claimed = events.claim(Name::new(event)).camel;
+        if claimed.trim_end_matches('_') != event {
+            let renamed = events.claim(Name::new(&format!("socket_{event}"))).camel;
+            lifecycle.push((event, renamed));
+        }
+    }
     Members {
         path_params,
         query,
         headers,
         send_methods,
         receive_events,
+        lifecycle,
+        resume,
     }
 }
 
-/// The IR's method name (the loaders always set one for sent messages), or else
-/// `send` + the message name.
+/// The IR's method name (the loaders set one for every sent message), or else the
+/// IR's rule for one.
 fn send_method(message: &Message) -> Name {
     message
         .method
         .clone()
-        .unwrap_or_else(|| Name::new(&format!("send{}", message.name.pascal)))
+        .unwrap_or_else(|| duplex_spec::naming::send_method(&message.name))
 }
 
 /// "the Chat API" for a title `Chat API`, "the Rooms API" for `Rooms`.

@@ -61,6 +61,9 @@ pub(crate) struct Loader<'a> {
     /// 2.x servers written with 3.0's `host` (W0507), which the backstop sees as if
     /// they had been written with `url` and `protocol`.
     v3_style_servers: Vec<String>,
+    /// `x-duplex-first-message.resume.message` values and where they were written,
+    /// checked against the channels' received messages once those are loaded.
+    resumes: Vec<(String, crate::diagnostics::Location)>,
 }
 
 #[derive(Debug)]
@@ -100,6 +103,7 @@ pub(crate) fn load(path: &Path, root: Node) -> Loaded {
         },
         ids: Vec::new(),
         v3_style_servers: Vec::new(),
+        resumes: Vec::new(),
     };
     let root = At::new(files.main_root(), "");
     let (title, api_version, api_docs) = loader.info(&root);
@@ -116,6 +120,7 @@ pub(crate) fn load(path: &Path, root: Node) -> Loaded {
         crate::recognize::recognize(channel, &loader.types);
     }
     crate::cycles::mark_cycles(&mut loader.types);
+    check_resumes(&loader.resumes, &channels, &mut loader.diags);
     let schema_diags =
         validate::validate(&files, &version, &loader.covered, &loader.v3_style_servers);
     let mut diagnostics = loader.diags;
@@ -143,6 +148,46 @@ pub(crate) fn load(path: &Path, root: Node) -> Loaded {
     Loaded {
         api: Some(api),
         diagnostics,
+    }
+}
+
+/// Each session-resume message must be one a client receives and can recognise on its
+/// own: told apart by a field, or the only message its channel receives.
+fn check_resumes(
+    resumes: &[(String, crate::diagnostics::Location)],
+    channels: &[crate::ir::Channel],
+    diags: &mut Vec<Diagnostic>,
+) {
+    use crate::ir::Recognition;
+    for (message, location) in resumes {
+        let found = channels
+            .iter()
+            .flat_map(|c| &c.receive)
+            .filter(|m| m.name.wire == *message);
+        let mut any = false;
+        let mut recognisable = false;
+        for m in found {
+            any = true;
+            recognisable |= matches!(m.recognition, Recognition::Field { .. } | Recognition::Only);
+        }
+        if !recognisable {
+            let what = if any {
+                "is received, but not told apart from its siblings by a constant field"
+            } else {
+                "is not a message any channel receives"
+            };
+            diags.push(
+                Diagnostic::error(
+                    "E0108",
+                    format!("`x-duplex-first-message.resume.message`: `{message}` {what}"),
+                    location.clone(),
+                )
+                .with_hint(
+                    "name a received message (its key under the channel's `messages`) whose \
+                     payload has a `const` property such as `type: {const: connected}`",
+                ),
+            );
+        }
     }
 }
 

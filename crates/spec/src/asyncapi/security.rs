@@ -9,9 +9,13 @@
 //! WebSocket APIs (the Connic connector among them) accept. A scheme may therefore add
 //! that carrier with the extension `x-duplex-first-message: {field: <name>}`: the
 //! credential is then also accepted as `{"<name>": "<credential>"}`, sent first.
+//! With `resume: {message, property, field}` the first message also resumes a session:
+//! the client remembers `property` of the last received `message` and sends it back as
+//! `field` in the first message of every later (re)connect. Such a carrier comes first
+//! among the scheme's carriers, since only it can resume.
 
 use crate::diagnostics::Diagnostic;
-use crate::ir::{AuthCarrier, AuthKind, AuthScheme};
+use crate::ir::{AuthCarrier, AuthKind, AuthScheme, Resume};
 use crate::naming::Name;
 
 use super::Loader;
@@ -103,8 +107,14 @@ impl<'a> Loader<'a> {
                     Vec::new(),
                 ),
             };
-            if let Some(carrier) = self.first_message_carrier(node) {
-                carriers.push(carrier);
+            match self.first_message_carrier(node) {
+                Some(
+                    carrier @ AuthCarrier::FirstMessage {
+                        resume: Some(_), ..
+                    },
+                ) => carriers.insert(0, carrier),
+                Some(carrier) => carriers.push(carrier),
+                None => {}
             }
             schemes.push(AuthScheme {
                 name: Name::new(key),
@@ -116,25 +126,72 @@ impl<'a> Loader<'a> {
         schemes
     }
 
-    /// The `x-duplex-first-message: {field: <name>}` extension of a security scheme.
+    /// The `x-duplex-first-message: {field: <name>, resume: {..}}` extension of a
+    /// security scheme.
     fn first_message_carrier(&mut self, scheme: &crate::source::Node) -> Option<AuthCarrier> {
         let ext = scheme.map_field(FIRST_MESSAGE, &mut self.diags)?;
-        let field = ext.required_str("field", &mut self.diags)?;
-        if field.is_empty() {
-            let at = ext.get("field").unwrap_or(ext);
+        let field = self.non_empty(
+            ext,
+            "field",
+            "the JSON field that carries the credential, e.g. `field: secret`",
+        )?;
+        let resume = match ext.map_field("resume", &mut self.diags) {
+            Some(node) => Some(self.resume(node)?),
+            None => None,
+        };
+        Some(AuthCarrier::FirstMessage {
+            field: field.to_owned(),
+            resume,
+        })
+    }
+
+    /// `resume: {message, property, field}`; `field` defaults to `property`.
+    fn resume(&mut self, node: &crate::source::Node) -> Option<Resume> {
+        let message = self.non_empty(
+            node,
+            "message",
+            "the received message that carries the session id, e.g. `message: connected`",
+        );
+        let property = self.non_empty(
+            node,
+            "property",
+            "that message's property holding the session id, e.g. `property: session_id`",
+        );
+        let field = match node.get("field") {
+            Some(_) => self.non_empty(node, "field", "the first message's field that sends the session id back, e.g. `field: session_id`"),
+            None => property,
+        };
+        let (message, property, field) = (message?, property?, field?);
+        self.resumes.push((message.to_owned(), node.location()));
+        Some(Resume {
+            message: message.to_owned(),
+            property: property.to_owned(),
+            field: field.to_owned(),
+            name: Name::new(field),
+        })
+    }
+
+    /// The string under `key` of the extension, required and not empty.
+    fn non_empty<'n>(
+        &mut self,
+        node: &'n crate::source::Node,
+        key: &str,
+        what: &str,
+    ) -> Option<&'n str> {
+        let value = node.required_str(key, &mut self.diags)?;
+        if value.is_empty() {
+            let at = node.get(key).unwrap_or(node);
             self.diags.push(
                 Diagnostic::error(
                     "E0103",
-                    format!("`{FIRST_MESSAGE}.field` is empty"),
+                    format!("`{FIRST_MESSAGE}` has an empty `{key}`"),
                     at.location(),
                 )
-                .with_hint("name the JSON field that carries the credential, e.g. `field: secret`"),
+                .with_hint(format!("name {what}")),
             );
             return None;
         }
-        Some(AuthCarrier::FirstMessage {
-            field: field.to_owned(),
-        })
+        Some(value)
     }
 
     fn unsupported_place(&mut self, node: &crate::source::Node, key: &str, place: &str) {

@@ -382,6 +382,86 @@ describe("socket", () => {
     assert.deepEqual(seen, [1, 2, 3]);
   });
 
+  it("resumes with the last value the resume event carried, in the first message", async () => {
+    const srv = await server();
+    let session = 0;
+    srv.onConnection = (ws) =>
+      ws.send(
+        JSON.stringify({ type: "ping", n: ++session, sid: `s${session}` }),
+      );
+    const s = new Socket<Out, In, Events>({
+      classify,
+      reconnect: { initialDelayMs: 20, maxDelayMs: 50 },
+      resume: { event: "ping", property: "sid", field: "session", value: "s0" },
+      target: async () => {
+        const target = newTarget(srv.url, "/", {});
+        target.firstMessage = { secret: "k" };
+        return target;
+      },
+    });
+    sockets.push(s);
+    assert.equal(s.resumeValue, "s0");
+    const first = await s.waitFor("ping");
+    assert.equal(first.n, 1);
+    assert.equal(s.resumeValue, "s1");
+    await until(() => srv.received.length === 1, "the first message");
+    srv.sockets[0]?.terminate();
+    await s.waitFor("ping", (m) => m.n === 2);
+    assert.equal(s.resumeValue, "s2");
+    await until(() => srv.received.length === 2, "two first messages");
+    assert.deepEqual(
+      srv.received.map((m) => JSON.parse(m)),
+      [
+        { secret: "k", session: "s0" },
+        { secret: "k", session: "s1" },
+      ],
+    );
+  });
+
+  it("emits its own events under new names when a message takes the name", async () => {
+    const srv = await server();
+    srv.onConnection = (ws) => ws.send(JSON.stringify({ type: "ping", n: 1 }));
+    interface Renamed extends Omit<SocketEvents<In>, "error"> {
+      error: [Ping];
+      socketError: [SocketError];
+    }
+    const s = new Socket<Out, In, Renamed>({
+      classify: (data) => {
+        const c = classify(data);
+        return c && { event: "error", message: c.message };
+      },
+      lifecycle: { error: "socketError" },
+      target: async () => newTarget(srv.url, "/", {}),
+    });
+    const runtimeErrors: string[] = [];
+    s.on("socketError", (e) => runtimeErrors.push(e.message));
+    const message = await s.waitFor("error");
+    assert.equal(message.n, 1);
+    srv.sockets[0]?.send("not json");
+    await until(() => runtimeErrors.length === 1, "the socketError event");
+    assert.match(runtimeErrors[0] ?? "", /not JSON/);
+    s.close();
+    await assert.rejects(s.waitFor("error"), SocketClosedError);
+  });
+
+  it("iterates until a message marks the end, and waitFor rejects on a final close", async () => {
+    const srv = await server();
+    srv.onConnection = (ws) => {
+      for (const n of [1, 2, 3, 4]) {
+        ws.send(JSON.stringify({ type: "ping", n }));
+      }
+    };
+    const s = socket({ target: async () => newTarget(srv.url, "/", {}) });
+    const seen: number[] = [];
+    for await (const m of s.until((m) => m.n === 3)) {
+      seen.push(m.n);
+    }
+    assert.deepEqual(seen, [1, 2, 3]);
+    const waiting = s.waitFor("ping", (m) => m.n === 99);
+    s.close();
+    await assert.rejects(waiting, SocketClosedError);
+  });
+
   it("bounds the send queue", async () => {
     const s = socket({
       target: () => new Promise(() => {}),
