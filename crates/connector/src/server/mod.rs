@@ -13,7 +13,10 @@
 //! - `reply`: one agent's reply to one message, from `stream_start` to the stored end.
 //! - `outbound`: the bounded queue of events to one client and the task that writes them.
 //! - `web`: the web chat page (`/`, `/chat/<connector>`) and its embedded assets.
+//! - `conformance_echo`: an echo route for the Autobahn test (feature `conformance-echo`).
 
+#[cfg(feature = "conformance-echo")]
+pub mod conformance_echo;
 mod http;
 mod outbound;
 mod reply;

@@ -16,6 +16,7 @@ use axum::response::{IntoResponse, Response};
 
 use super::ConnectorState;
 use super::session::{self, Opening};
+use crate::config::ConnectorConfig;
 
 pub(super) async fn handle(
     State(connector): State<Arc<ConnectorState>>,
@@ -55,14 +56,18 @@ pub(super) async fn handle(
     };
     let resume = query.get("session_id").cloned();
     let token = shared.sessions.token();
+    transport(upgrade, config).on_upgrade(move |socket| async move {
+        session::run(socket, connector, opening, resume, slot).await;
+        drop(token);
+    })
+}
+
+/// The transport settings of every connector socket: tungstenite refuses a frame or
+/// message over `max_message_size` as its header arrives. The conformance echo
+/// (feature `conformance-echo`) takes the same, so Autobahn tests what clients get.
+pub(super) fn transport(upgrade: WebSocketUpgrade, config: &ConnectorConfig) -> WebSocketUpgrade {
     let size = config.max_message_size;
-    upgrade
-        .max_message_size(size)
-        .max_frame_size(size)
-        .on_upgrade(move |socket| async move {
-            session::run(socket, connector, opening, resume, slot).await;
-            drop(token);
-        })
+    upgrade.max_message_size(size).max_frame_size(size)
 }
 
 fn header_text(headers: &HeaderMap, name: &str) -> Option<String> {
