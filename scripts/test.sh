@@ -34,10 +34,7 @@ echo "== cargo test (workspace)"
 # FIXME: the Rust SDK test compiles a fixed set of corpus documents. With
 # DUPLEX_RS_FULL_CORPUS=1 it takes all of them, but some long names still come out
 # unlike rustfmt's layout; once they don't, run the full corpus here.
-# FIXME: with one test thread per test on 2 cores, postgres::messages_queue_behind_a_reply
-# sometimes waits 10 s for an ack (seen about one run in two of the whole protocol suite;
-# never with two threads). Find the stall (store pool or row lock), then drop the limit.
-cargo test --workspace --no-fail-fast -- --test-threads=2
+cargo test --workspace --no-fail-fast
 
 echo "== web chat page (headless Chromium against a real duplex serve)"
 DUPLEX_BIN="$CARGO_TARGET_DIR/debug/duplex" node --test web/tests/
