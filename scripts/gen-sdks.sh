@@ -21,5 +21,5 @@ generate() { # LANG DIR PACKAGE
 }
 
 generate typescript sdks/typescript @duplex/connector
-generate python sdks/python duplex-connector-sdk
+generate python sdks/python duplex-connector
 generate rust sdks/rust duplex-connector-sdk

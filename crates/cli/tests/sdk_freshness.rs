@@ -1,6 +1,8 @@
 //! The committed official SDKs (`sdks/<lang>`) must be exactly what `duplex generate`
 //! writes today from `docs/connector.asyncapi.yaml`, so the spec, the generators and the
 //! SDKs cannot drift apart. On failure, run `scripts/gen-sdks.sh` and commit the result.
+//! The hand-written live tests beside each SDK (`test/`, `tests/`) and what building or
+//! testing an SDK leaves behind ([`IGNORED`]) are not generated, so they are not compared.
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -12,8 +14,23 @@ use std::process::Command;
 /// Keep in step with `scripts/gen-sdks.sh`.
 const SDKS: [(&str, &str, &str); 3] = [
     ("typescript", "typescript", "@duplex/connector"),
-    ("python", "python", "duplex-connector-sdk"),
+    ("python", "python", "duplex-connector"),
     ("rust", "rust", "duplex-connector-sdk"),
+];
+
+/// Top-level entries of an SDK folder that are hand-written tests, not generated files.
+const HAND_WRITTEN: &[&str] = &["test", "tests"];
+
+/// Names, at any depth, of what builds and test runs leave in an SDK folder.
+const IGNORED: &[&str] = &[
+    "node_modules",
+    "dist",
+    "target",
+    "Cargo.lock",
+    "__pycache__",
+    ".pytest_cache",
+    ".mypy_cache",
+    ".ruff_cache",
 ];
 
 fn repo_root() -> PathBuf {
@@ -26,6 +43,11 @@ fn files(dir: &Path) -> BTreeMap<String, Vec<u8>> {
         let entries = fs::read_dir(dir).unwrap_or_else(|e| panic!("{}: {e}", dir.display()));
         for entry in entries {
             let path = entry.expect("a directory entry").path();
+            let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
+            let top = dir == root;
+            if IGNORED.contains(&name) || (top && HAND_WRITTEN.contains(&name)) {
+                continue;
+            }
             if path.is_dir() {
                 walk(root, &path, out);
             } else {
@@ -152,4 +174,27 @@ fn a_changed_file_is_reported_with_its_first_differing_line() {
     );
     assert!(report.contains("sdks/typescript/old.ts: stale"), "{report}");
     assert!(compare("typescript", &fresh, &fresh).is_empty());
+}
+
+#[test]
+fn hand_written_tests_and_build_outputs_are_not_compared() {
+    let dir =
+        std::env::temp_dir().join(format!("duplex-sdk-freshness-walk-{}", std::process::id()));
+    let _ = fs::remove_dir_all(&dir);
+    for path in [
+        "src/index.ts",
+        "src/tests/kept.ts",
+        "test/live.test.ts",
+        "tests/test_live.py",
+        "node_modules/ws/index.js",
+        "src/pkg/__pycache__/x.pyc",
+        "Cargo.lock",
+    ] {
+        let path = dir.join(path);
+        fs::create_dir_all(path.parent().expect("a parent")).expect("mkdir");
+        fs::write(&path, "x").expect("write");
+    }
+    let found: Vec<String> = files(&dir).into_keys().collect();
+    let _ = fs::remove_dir_all(&dir);
+    assert_eq!(found, ["src/index.ts", "src/tests/kept.ts"]);
 }

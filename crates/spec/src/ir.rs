@@ -166,6 +166,29 @@ pub struct Channel {
     pub availability: Option<String>,
 }
 
+impl Channel {
+    /// How this channel resumes its session, when one of its auth schemes (looked up in
+    /// `schemes`, the API's) sends a first message with [`Resume`] and the channel
+    /// receives the resume message: the resume and that received message.
+    pub fn resume<'a>(&'a self, schemes: &'a [AuthScheme]) -> Option<(&'a Resume, &'a Message)> {
+        self.auth
+            .iter()
+            .filter_map(|wire| schemes.iter().find(|s| s.name.wire == *wire))
+            .flat_map(|scheme| &scheme.carriers)
+            .find_map(|carrier| match carrier {
+                AuthCarrier::FirstMessage {
+                    resume: Some(resume),
+                    ..
+                } => self
+                    .receive
+                    .iter()
+                    .find(|m| m.name.wire == resume.message)
+                    .map(|m| (resume, m)),
+                _ => None,
+            })
+    }
+}
+
 /// A path parameter, query parameter or header of a channel.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Param {
@@ -385,25 +408,8 @@ impl Api {
         self.types.get(id)
     }
 
-    /// How `channel` resumes its session, when one of its auth schemes sends a
-    /// first message with [`Resume`] and the channel receives the resume message:
-    /// the resume and that received message.
+    /// How `channel` resumes its session; see [`Channel::resume`].
     pub fn channel_resume<'a>(&'a self, channel: &'a Channel) -> Option<(&'a Resume, &'a Message)> {
-        channel
-            .auth
-            .iter()
-            .filter_map(|wire| self.auth.iter().find(|s| s.name.wire == *wire))
-            .flat_map(|scheme| &scheme.carriers)
-            .find_map(|carrier| match carrier {
-                AuthCarrier::FirstMessage {
-                    resume: Some(resume),
-                    ..
-                } => channel
-                    .receive
-                    .iter()
-                    .find(|m| m.name.wire == resume.message)
-                    .map(|m| (resume, m)),
-                _ => None,
-            })
+        channel.resume(&self.auth)
     }
 }

@@ -7,6 +7,9 @@
 /// How to connect to `chat`: its path parameters, query and headers.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ChatConnect {
+    /// Resumes this `session_id` (from an earlier `connected` message) on the first connect.
+    /// Later reconnects always resume the latest one by themselves.
+    pub session_id: ::std::option::Option<::std::string::String>,
     /// The connector's secret, instead of sending it as the first message.
     /// Sent as the query parameter `secret`.
     pub secret: ::std::option::Option<::std::string::String>,
@@ -67,17 +70,30 @@ impl ChatServerMessage {
     }
 }
 
+impl ::std::str::FromStr for ChatServerMessage {
+    type Err = ::serde_json::Error;
+
+    /// Reads one received text frame, as [`from_json`](Self::from_json) does.
+    fn from_str(text: &str) -> ::serde_json::Result<Self> {
+        Self::from_json(text)
+    }
+}
+
 /// The `chat` channel of a [`Client`](crate::Client).
 #[derive(Debug, Clone)]
 pub struct ChatChannel {
     client: crate::Client,
 }
 
-impl ChatChannel {
-    pub(crate) fn new(client: crate::Client) -> ChatChannel {
+impl crate::Client {
+    /// The `chat` channel.
+    pub fn chat(&self) -> ChatChannel {
+        let client = self.clone();
         ChatChannel { client }
     }
+}
 
+impl ChatChannel {
     /// Opens the socket. The first attempt's failure is returned as it is;
     /// later drops reconnect as the client's [`ReconnectOptions`](crate::ReconnectOptions) say.
     pub async fn connect(
@@ -91,7 +107,14 @@ impl ChatChannel {
         request.query("secret", &params.secret)?;
         request.header("X-Connic-Secret", &params.x_connic_secret)?;
         request.header("Authorization", &params.authorization)?;
-        let carrier = ::std::option::Option::None;
+        request.resume(crate::runtime::Resume::new(
+            ::std::option::Option::Some(("type", "connected")),
+            "session_id",
+            "session_id",
+            params.session_id.clone(),
+        ));
+        let carrier = crate::runtime::Carrier::FirstMessage { field: "secret" };
+        let carrier = ::std::option::Option::Some(carrier);
         let connection = self.client.open(request, carrier, "chat").await?;
         Ok(ChatSocket { connection })
     }
@@ -107,6 +130,12 @@ pub struct ChatSocket {
 }
 
 impl ChatSocket {
+    /// The `session_id` the next (re)connect resumes: the latest `connected` message's, else the
+    /// one given to `connect`; `None` before either.
+    pub fn session_id(&self) -> ::std::option::Option<::std::string::String> {
+        self.connection.resume_value()
+    }
+
     /// Must come within the auth timeout (10 s by default) when the connector requires
     /// auth and no secret came with the upgrade request. A wrong secret gets an
     /// `unauthorized` error and the connection closes. With `session_id` of a session that
@@ -195,7 +224,7 @@ impl ChatSocket {
 pub type Received = ::std::result::Result<ChatServerMessage, crate::Error>;
 
 impl ::futures_util::Stream for ChatSocket {
-    type Item = ::std::result::Result<ChatServerMessage, crate::Error>;
+    type Item = Received;
 
     fn poll_next(
         self: ::std::pin::Pin<&mut Self>,
@@ -206,8 +235,8 @@ impl ::futures_util::Stream for ChatSocket {
     }
 }
 
-fn decode(text: &str) -> ::std::result::Result<ChatServerMessage, crate::Error> {
-    ChatServerMessage::from_json(text).map_err(|error| crate::Error::Decode {
+fn decode(text: &str) -> Received {
+    text.parse().map_err(|error| crate::Error::Decode {
         error,
         text: text.to_owned(),
     })

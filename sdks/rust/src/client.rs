@@ -33,11 +33,6 @@ impl Client {
         ClientBuilder::default()
     }
 
-    /// The `chat` channel.
-    pub fn chat(&self) -> crate::chat::ChatChannel {
-        crate::chat::ChatChannel::new(self.clone())
-    }
-
     pub(crate) fn base_url(
         &self,
         named: ::std::option::Option<&str>,

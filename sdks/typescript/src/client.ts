@@ -11,6 +11,14 @@ export interface DuplexConnectorClientOptions extends runtime.SocketOptions {
   /** A URL that replaces the environment's, such as a proxy or a local server. */
   baseUrl?: string;
   /**
+   * The connector's secret, sent as the first message `{"secret": ...}` on every
+   * (re)connect together with the `session_id` of the last `connected` message, so a
+   * dropped connection resumes the same session; or else as `?secret=`.
+   *
+   * The API key, or a function returning it: called again on every (re)connect. Sent as `{"secret": <value>, "session_id": <the last session_id>}`, the first message after each connect, which resumes the session, or as the `secret` query parameter.
+   */
+  secret?: runtime.Supplier<string>;
+  /**
    * The connector's secret as `?secret=` in the WebSocket URL.
    *
    * The API key, or a function returning it: called again on every (re)connect. Sent as the `secret` query parameter.

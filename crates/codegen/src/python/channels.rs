@@ -110,8 +110,27 @@ fn routes(
             received[i]
         )
     };
+    let renames = if cn.renamed_events.is_empty() {
+        String::new()
+    } else {
+        let pairs: Vec<String> = cn
+            .renamed_events
+            .iter()
+            .map(|(from, to)| format!("{}: {}", pystr::string(from), pystr::string(to)))
+            .collect();
+        format!("renames={{{}}}", pairs.join(", "))
+    };
     if channel.receive.len() == 1 {
-        w.line(format!("{} = _rt.Dispatcher(only={})", cn.routes, route(0)));
+        let renames = if renames.is_empty() {
+            renames
+        } else {
+            format!(", {renames}")
+        };
+        w.line(format!(
+            "{} = _rt.Dispatcher(only={}{renames})",
+            cn.routes,
+            route(0)
+        ));
         return;
     }
     if channel.receive.is_empty() {
@@ -170,6 +189,9 @@ fn routes(
                     w.line(format!("{},", route(i)));
                 }
             });
+        }
+        if !renames.is_empty() {
+            w.line(format!("{renames},"));
         }
     });
 }
@@ -267,6 +289,23 @@ fn socket(
                     },
                 );
             }
+            if let (Some((resume, message)), Some((property, _))) =
+                (r.api.channel_resume(channel), &cn.resume)
+            {
+                w.line("");
+                w.line("@property");
+                w.block(&format!("def {property}(self) -> str | None:"), "", |w| {
+                    pystr::docstring(
+                        w,
+                        &format!(
+                            "The `{}` the next (re)connect resumes: the latest `{}` message's, \
+                             else the one given to `connect(...)`; `None` before either.",
+                            resume.property, message.name.wire
+                        ),
+                    );
+                    w.line("return self.resume_value");
+                });
+            }
             on_overloads(r, w, channel, cn, received, sync);
         },
     );
@@ -303,11 +342,22 @@ fn on_overloads(
             )
         })
         .collect();
-    events.push(("\"message\"".to_owned(), format!("[{}]", cn.receive_union)));
-    events.push(("\"unknown\"".to_owned(), "[_rt.UnknownMessage]".to_owned()));
-    events.push(("\"open\", \"close\"".to_owned(), "[]".to_owned()));
-    events.push(("\"error\"".to_owned(), "[Exception]".to_owned()));
-    events.push(("\"reconnecting\"".to_owned(), "[int]".to_owned()));
+    let own = |event: &str| -> String {
+        let name = cn
+            .renamed_events
+            .iter()
+            .find(|(from, _)| *from == event)
+            .map_or(event, |(_, to)| to.as_str());
+        pystr::string(name)
+    };
+    events.push((own("message"), format!("[{}]", cn.receive_union)));
+    events.push((own("unknown"), "[_rt.UnknownMessage]".to_owned()));
+    events.push((
+        format!("{}, {}", own("open"), own("close")),
+        "[]".to_owned(),
+    ));
+    events.push((own("error"), "[Exception]".to_owned()));
+    events.push((own("reconnecting"), "[int]".to_owned()));
     for (event, args) in &events {
         w.line("");
         w.line("@overload");
@@ -332,10 +382,17 @@ fn on_overloads(
             let names: Vec<String> = cn.receive_events.iter().map(|e| format!("`{e}`")).collect();
             doc.push_str(if names.is_empty() { "none here" } else { "" });
             doc.push_str(&names.join(", "));
-            doc.push_str(
-                "), `message` for every message, `unknown` for messages the spec does not \
-             describe, `open`, `close`, `error`, and `reconnecting` with the attempt number.",
-            );
+            let bare = |event: &str| own(event).trim_matches('"').to_owned();
+            doc.push_str(&format!(
+                "), `{}` for every message, `{}` for messages the spec does not \
+             describe, `{}`, `{}`, `{}`, and `{}` with the attempt number.",
+                bare("message"),
+                bare("unknown"),
+                bare("open"),
+                bare("close"),
+                bare("error"),
+                bare("reconnecting")
+            ));
             pystr::docstring(w, &doc);
             w.line("self._on(event, handler)");
         },
@@ -380,7 +437,8 @@ fn channel_class(
             .chain(channel.query.iter().zip(&cn.query))
             .chain(channel.headers.iter().zip(&cn.headers))
             .collect();
-        if params.is_empty() {
+        let resume = api.channel_resume(channel).zip(cn.resume.as_ref());
+        if params.is_empty() && resume.is_none() {
             w.line(format!("def connect(self) -> {socket}:"));
         } else {
             w.line("def connect(");
@@ -397,6 +455,9 @@ fn channel_class(
                         w.line(format!("{name}: {ty} = None,"));
                     }
                 }
+                if let Some((_, (_, kwarg))) = resume {
+                    w.line(format!("{kwarg}: str | None = None,"));
+                }
             });
             w.line(format!(") -> {socket}:"));
         }
@@ -406,7 +467,7 @@ fn channel_class(
                 channel.address,
                 if sync { "with" } else { "async with" }
             );
-            let documented: Vec<String> = params
+            let mut documented: Vec<String> = params
                 .iter()
                 .map(|(p, name)| {
                     let text = p
@@ -424,6 +485,13 @@ fn channel_class(
                     format!("    {name}: {text}")
                 })
                 .collect();
+            if let Some(((resume, message), (_, kwarg))) = resume {
+                documented.push(format!(
+                    "    {kwarg}: Resumes this `{}` (from an earlier `{}` message) on the first \
+                     connect. Later reconnects always resume the latest one by themselves.",
+                    resume.property, message.name.wire
+                ));
+            }
             if !documented.is_empty() {
                 doc.push_str("\n\nArgs:\n");
                 doc.push_str(&documented.join("\n"));
@@ -457,6 +525,20 @@ fn channel_class(
                 }
                 if optional && !api.auth.is_empty() {
                     w.line("    auth_optional=True,");
+                }
+                if let Some(((resume, message), (_, kwarg))) = resume {
+                    let event = channel
+                        .receive
+                        .iter()
+                        .zip(&cn.receive_events)
+                        .find(|(m, _)| std::ptr::eq(*m, message))
+                        .map_or("", |(_, e)| e.as_str());
+                    w.line(format!(
+                        "    resume=_rt.Resume({}, {}, {}, {kwarg}),",
+                        pystr::string(event),
+                        pystr::string(&resume.property),
+                        pystr::string(&resume.field)
+                    ));
                 }
             });
             w.line(format!("    {},", cn.routes));

@@ -60,9 +60,20 @@ const FIELD_RESERVED: &[&str] = &[
 ];
 
 /// Members of the runtime sockets that a generated send method must not shadow.
-const SOCKET_MEMBERS: &[&str] = &["close", "on", "open", "recv", "send", "state"];
+const SOCKET_MEMBERS: &[&str] = &[
+    "close",
+    "on",
+    "open",
+    "recv",
+    "resume_value",
+    "send",
+    "state",
+    "until",
+    "wait_for",
+];
 
-/// Events every socket emits; per-message events must not reuse them.
+/// Events every socket emits. Per-message events are named first and keep their
+/// message's name; a socket event whose name a message took becomes `socket_<event>`.
 pub const SOCKET_EVENTS: &[&str] = &[
     "close",
     "error",
@@ -163,6 +174,11 @@ pub struct ChannelNames {
     pub send_methods: Vec<String>,
     /// Parallel to [`Channel::receive`].
     pub receive_events: Vec<String>,
+    /// The socket's own events this channel emits under another name: (event, new name).
+    pub renamed_events: Vec<(&'static str, String)>,
+    /// With session resume: the socket property of the value (`session_id`) and the
+    /// `connect` keyword argument that starts from a known one.
+    pub resume: Option<(String, String)>,
 }
 
 impl Names {
@@ -247,7 +263,7 @@ impl Names {
                     .entry(parent)
                     .or_default()
                     .claim(&channel.name.snake, "_");
-                channel_names(channel, &mut top, attribute)
+                channel_names(api, channel, &mut top, attribute)
             })
             .collect();
         let runtime_exports = RUNTIME_EXPORTS
@@ -277,7 +293,12 @@ impl Names {
     }
 }
 
-fn channel_names(channel: &Channel, top: &mut Claims, attribute: String) -> ChannelNames {
+fn channel_names(
+    api: &Api,
+    channel: &Channel,
+    top: &mut Claims,
+    attribute: String,
+) -> ChannelNames {
     let base = &channel.name.pascal;
     let mut kwargs = Claims::default();
     let mut param = |p: &duplex_spec::ir::Param| kwargs.claim(&p.name.snake, "_");
@@ -301,12 +322,24 @@ fn channel_names(channel: &Channel, top: &mut Claims, attribute: String) -> Chan
             methods.claim(&wanted, "_")
         })
         .collect();
-    let mut events = Claims::reserving(SOCKET_EVENTS);
+    let resume = api.channel_resume(channel).map(|(resume, _)| {
+        (
+            methods.claim(&resume.name.snake, "_"),
+            kwargs.claim(&resume.name.snake, "_"),
+        )
+    });
+    let mut events = Claims::default();
     let receive_events = channel
         .receive
         .iter()
         .map(|m| events.claim(&m.name.snake, "_"))
         .collect();
+    let mut renamed_events = Vec::new();
+    for &event in SOCKET_EVENTS {
+        if events.claim(event, "_") != event {
+            renamed_events.push((event, events.claim(&format!("socket_{event}"), "_")));
+        }
+    }
     let sync_socket = top.claim(&format!("{base}Socket"), "");
     ChannelNames {
         async_channel: top.claim(&format!("Async{base}Channel"), ""),
@@ -322,6 +355,8 @@ fn channel_names(channel: &Channel, top: &mut Claims, attribute: String) -> Chan
         headers,
         send_methods,
         receive_events,
+        renamed_events,
+        resume,
     }
 }
 

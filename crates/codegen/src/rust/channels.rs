@@ -75,6 +75,7 @@ pub fn generate(channel: &Channel, types: &mut Types<'_>) -> Generated {
             (field, ty, *param, *place)
         })
         .collect();
+    let mut resume = super::resume::ChannelResume::new(channel, types.api_auth(), &mut field_scope);
     let defaultable = params
         .iter()
         .all(|(p, place)| (!p.required && *place != "path") || types.defaultable(&p.ty));
@@ -90,10 +91,13 @@ pub fn generate(channel: &Channel, types: &mut Types<'_>) -> Generated {
     } else {
         w.line("#[derive(Debug, Clone, PartialEq)]");
     }
-    if fields.is_empty() {
+    if fields.is_empty() && resume.is_none() {
         w.line(format!("pub struct {connect} {{}}"));
     } else {
         w.block(&format!("pub struct {connect} {{"), "}", |w| {
+            if let Some(resume) = &resume {
+                resume.connect_field(w);
+            }
             for (field, ty, param, place) in &fields {
                 doc(w, param.docs.as_deref());
                 w.line(format!(
@@ -187,7 +191,7 @@ pub fn generate(channel: &Channel, types: &mut Types<'_>) -> Generated {
                 Some(key) => format!("::std::option::Option::Some({})", lit(key)),
                 None => "::std::option::Option::None".to_owned(),
             };
-            if fields.is_empty() {
+            if fields.is_empty() && resume.is_none() {
                 w.line("let _ = params;");
             }
             w.line(format!("let named = {base_url};"));
@@ -201,6 +205,9 @@ pub fn generate(channel: &Channel, types: &mut Types<'_>) -> Generated {
                 let wire = lit(&param.name.wire);
                 let value = format!("&params.{}", field.snake);
                 call(w, &format!("request.{place}"), &[&wire, &value], "?;");
+            }
+            if let Some(resume) = &resume {
+                resume.connect_call(w);
             }
             match carrier {
                 None => w.line("let carrier = ::std::option::Option::None;"),
@@ -246,6 +253,9 @@ pub fn generate(channel: &Channel, types: &mut Types<'_>) -> Generated {
     for taken in SOCKET_METHODS {
         method_scope.reserve(taken);
     }
+    if let Some(resume) = &mut resume {
+        resume.claim_method(&mut method_scope);
+    }
     let sends: Vec<(String, String, &Message)> = channel
         .send
         .iter()
@@ -276,6 +286,9 @@ pub fn generate(channel: &Channel, types: &mut Types<'_>) -> Generated {
     });
     w.line("");
     w.block(&format!("impl {socket} {{"), "}", |w| {
+        if let Some(resume) = &resume {
+            resume.socket_method(w);
+        }
         for (method, ty, message) in &sends {
             message_docs(w, message);
             let arg = if ty == "::std::string::String" { "str".to_owned() } else { ty.clone() };

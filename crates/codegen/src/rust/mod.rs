@@ -17,6 +17,7 @@ mod channels;
 mod client;
 pub mod manifest;
 mod readme;
+mod resume;
 mod rustdoc;
 mod types;
 
@@ -45,6 +46,7 @@ const RUNTIME: &[(&str, &str)] = &[
         "request.rs",
         include_str!("../../runtime/rust/src/request.rs"),
     ),
+    ("resume.rs", include_str!("../../runtime/rust/src/resume.rs")),
     ("wire.rs", include_str!("../../runtime/rust/src/wire.rs")),
 ];
 

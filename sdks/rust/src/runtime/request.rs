@@ -11,6 +11,7 @@ use tokio_tungstenite::tungstenite::http::{self, HeaderName, HeaderValue};
 
 use super::auth::{Carrier, base64};
 use super::error::Error;
+use super::resume::Resume;
 
 /// One connection target: base URL, path, query and headers. Built by generated code
 /// for every `connect`, then replayed (with a fresh credential) on every reconnect.
@@ -20,6 +21,7 @@ pub struct Request {
     path: String,
     query: Vec<(String, String)>,
     headers: Vec<(String, String)>,
+    resume: Option<Resume>,
 }
 
 impl Request {
@@ -37,7 +39,18 @@ impl Request {
             path: String::new(),
             query: Vec::new(),
             headers: Vec::new(),
+            resume: None,
         }
+    }
+
+    /// Resumes the session on every (re)connect through the first message.
+    pub fn resume(&mut self, resume: Resume) {
+        self.resume = Some(resume);
+    }
+
+    /// The session resume, when the channel has one.
+    pub fn resumes(&self) -> Option<&Resume> {
+        self.resume.as_ref()
     }
 
     /// Appends literal path text (from the channel address).

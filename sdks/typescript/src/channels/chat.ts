@@ -2,7 +2,7 @@
 
 import * as runtime from "../runtime/index.js";
 import type { DuplexConnectorClientOptions } from "../client.js";
-import { baseUrl } from "../connection.js";
+import { AUTH_SCHEMES, baseUrl } from "../connection.js";
 import type { Ack, Auth, Cancel, Connected, Error, History, HistoryRequest, Message, Ping, Pong, Response, ShortMessage, StreamChunk, StreamEnd, StreamStart } from "../types.js";
 
 /** Every message the client sends on `chat`. */
@@ -11,8 +11,10 @@ export type ChatSendMessage = Auth | Message | ShortMessage | Cancel | Ping | Hi
 /** Every message the client receives on `chat`. */
 export type ChatReceiveMessage = Connected | Pong | History | Ack | StreamStart | StreamChunk | StreamEnd | Response | Error;
 
-/** The events of a {@link ChatSocket}: the runtime's (`open`, `message`, `unknown`, `binary`, `error`, `close`, `reconnecting`) plus one per received message. */
-export interface ChatSocketEvents extends runtime.SocketEvents<ChatReceiveMessage> {
+/** The events of a {@link ChatSocket}: the runtime's (`open`, `message`, `unknown`, `binary`, `socketError`, `close`, `reconnecting`) plus one per received message, named after it. */
+export interface ChatSocketEvents extends Omit<runtime.SocketEvents<ChatReceiveMessage>, "error"> {
+  /** The runtime's `error` event, renamed because a message takes its name. */
+  socketError: runtime.SocketEvents<ChatReceiveMessage>["error"];
   /**
    * Connected
    *
@@ -66,11 +68,13 @@ export interface ChatSocketEvents extends runtime.SocketEvents<ChatReceiveMessag
    *
    * Something went wrong; `code` says what, `retryable` whether to try again.
    */
-  error2: [Error];
+  error: [Error];
 }
 
 /** The arguments of `connect()` on `chat`: its parameters, and callbacks registered before the first connection. */
 export interface ChatConnectArgs extends runtime.ConnectCallbacks<ChatReceiveMessage> {
+  /** Resumes this `session_id` (from an earlier `connected` message) on the first connect. Later reconnects always resume the latest one by themselves. */
+  sessionId?: string;
   /**
    * The connector's secret, instead of sending it as the first message.
    *
@@ -93,6 +97,11 @@ export interface ChatConnectArgs extends runtime.ConnectCallbacks<ChatReceiveMes
 
 /** A reconnecting socket on `chat`. Sends made while (re)connecting are queued and flushed in order; received messages arrive as typed events, and through `for await`. */
 export class ChatSocket extends runtime.Socket<ChatSendMessage, ChatReceiveMessage, ChatSocketEvents> {
+  /** The `session_id` the next (re)connect resumes: the latest `connected` message's, else the one given to `connect()`; `undefined` before either. */
+  get sessionId(): string | undefined {
+    return this.resumeValue;
+  }
+
   /**
    * Auth
    *
@@ -116,8 +125,8 @@ export class ChatSocket extends runtime.Socket<ChatSendMessage, ChatReceiveMessa
    *
    * Sends a `message` message.
    */
-  sendMessage(message: Message): void {
-    this.send(message);
+  sendMessage(message: Omit<Message, "type"> & { type?: "message" }): void {
+    this.send({ ...message, type: "message" });
   }
 
   /**
@@ -139,8 +148,8 @@ export class ChatSocket extends runtime.Socket<ChatSendMessage, ChatReceiveMessa
    *
    * Sends a `cancel` message.
    */
-  sendCancel(message: Cancel): void {
-    this.send(message);
+  sendCancel(message: Omit<Cancel, "type"> & { type?: "cancel" }): void {
+    this.send({ ...message, type: "cancel" });
   }
 
   /**
@@ -150,8 +159,8 @@ export class ChatSocket extends runtime.Socket<ChatSendMessage, ChatReceiveMessa
    *
    * Sends a `ping` message.
    */
-  sendPing(message: Ping): void {
-    this.send(message);
+  sendPing(message: Omit<Ping, "type"> & { type?: "ping" }): void {
+    this.send({ ...message, type: "ping" });
   }
 
   /**
@@ -161,8 +170,8 @@ export class ChatSocket extends runtime.Socket<ChatSendMessage, ChatReceiveMessa
    *
    * Sends a `historyRequest` message.
    */
-  sendHistoryRequest(message: HistoryRequest): void {
-    this.send(message);
+  sendHistoryRequest(message: Omit<HistoryRequest, "type"> & { type?: "history" }): void {
+    this.send({ ...message, type: "history" });
   }
 }
 
@@ -183,6 +192,9 @@ export class ChatChannel {
   /** Opens a socket. It connects at once, and reconnects on drops as the client's `reconnect` options say. */
   connect(args: ChatConnectArgs = {}): ChatSocket {
     const options = this.#options;
+    if (options.secret === undefined) {
+      throw new Error(`DuplexConnectorClient: the \`chat\` channel needs credentials; pass the \`secret\` option`);
+    }
     return new ChatSocket({
       reconnect: options.reconnect,
       maxQueueSize: options.maxQueueSize,
@@ -191,7 +203,9 @@ export class ChatChannel {
       webSocketSupportsHeaders: options.webSocketSupportsHeaders,
       callbacks: args,
       classify,
-      target: async (_transport) => {
+      lifecycle: { error: "socketError" },
+      resume: { event: "connected", property: "session_id", field: "session_id", value: args.sessionId },
+      target: async (transport) => {
         const target = runtime.newTarget(baseUrl(options), "/ws", {});
         runtime.addQuery(target, "secret", args.secret);
         for (const [name, value] of Object.entries(options.headers ?? {})) {
@@ -199,6 +213,9 @@ export class ChatChannel {
         }
         runtime.addHeader(target, "X-Connic-Secret", args.xConnicSecret);
         runtime.addHeader(target, "Authorization", args.authorization);
+        if (options.secret !== undefined) {
+          await runtime.applyAuth(target, AUTH_SCHEMES.secret, options.secret, transport.supportsHeaders);
+        }
         return target;
       },
     });
@@ -232,7 +249,7 @@ function classify(data: unknown): runtime.Classified | undefined {
     return { event: "response", message: data };
   }
   if (runtime.fieldIs(data, "type", "error")) {
-    return { event: "error2", message: data };
+    return { event: "error", message: data };
   }
   return undefined;
 }

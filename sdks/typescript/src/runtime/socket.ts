@@ -7,7 +7,7 @@
  * generated `classify` function, and async iteration over received messages.
  */
 
-import type { ConnectionTarget } from "./target.js";
+import type { ConnectionTarget, ResumeConfig } from "./target.js";
 import {
   defaultTransport,
   transportFrom,
@@ -126,6 +126,13 @@ export interface SocketEvents<In> {
   reconnecting: [ReconnectInfo];
 }
 
+/**
+ * The runtime's own events. A generated socket whose API has a message of the same name
+ * (an `error` message, say) keeps that name for the message and emits the runtime's
+ * event under another (`socketError`), given in {@link SocketConfig.lifecycle}.
+ */
+export type LifecycleEvent = keyof SocketEvents<unknown>;
+
 /** The result of recognising a received message: its event name and typed value. */
 export interface Classified {
   event: string;
@@ -149,6 +156,10 @@ export interface SocketConfig<In> extends SocketOptions {
   /** Tells received JSON messages apart; `undefined` means unknown. */
   classify: (data: unknown) => Classified | undefined;
   callbacks?: ConnectCallbacks<In>;
+  /** New names for the runtime's events whose names the API's messages take. */
+  lifecycle?: Partial<Record<LifecycleEvent, string>>;
+  /** Set when the API resumes sessions through its first message. */
+  resume?: ResumeConfig;
 }
 
 const DEFAULT_TERMINAL_CODES: readonly number[] = [
@@ -163,7 +174,7 @@ interface Waiter {
 }
 
 /** The base class of generated sockets. Connecting starts at construction. */
-export class Socket<Out, In, Events extends SocketEvents<In> = SocketEvents<In>>
+export class Socket<Out, In, Events extends object = SocketEvents<In>>
   implements AsyncIterable<In>
 {
   #config: SocketConfig<In>;
@@ -179,25 +190,82 @@ export class Socket<Out, In, Events extends SocketEvents<In> = SocketEvents<In>>
     push(message: In): void;
     end(): void;
   }>();
+  #resumeValue: string | undefined;
 
   constructor(config: SocketConfig<In>) {
     this.#config = config;
+    this.#resumeValue = config.resume?.value;
     const callbacks = config.callbacks ?? {};
     const on = (event: string, handler: Handler | undefined) => {
       if (handler !== undefined) {
         this.#handlerSet(event as keyof Events).add(handler);
       }
     };
-    on("open", callbacks.onOpen);
-    on("message", callbacks.onMessage as Handler | undefined);
-    on("close", callbacks.onClose as Handler | undefined);
-    on("error", callbacks.onError as Handler | undefined);
+    on(this.#lifecycle("open"), callbacks.onOpen);
+    on(this.#lifecycle("message"), callbacks.onMessage as Handler | undefined);
+    on(this.#lifecycle("close"), callbacks.onClose as Handler | undefined);
+    on(this.#lifecycle("error"), callbacks.onError as Handler | undefined);
     void this.#connect();
   }
 
   /** Where the socket is in its lifecycle. */
   get readyState(): ReadyState {
     return this.#state;
+  }
+
+  /**
+   * The value the next (re)connect resumes with (a session id): the last one received,
+   * else the one given to `connect()`. `undefined` when there is none yet.
+   */
+  get resumeValue(): string | undefined {
+    return this.#resumeValue;
+  }
+
+  /**
+   * Resolves with the next `event` (for which `filter`, when given, returns true);
+   * rejects with `SocketClosedError` if the socket closes for good first.
+   */
+  waitFor<K extends keyof Events & string>(
+    event: K,
+    filter?: (...args: Events[K] & unknown[]) => boolean,
+  ): Promise<(Events[K] & unknown[])[0]> {
+    if (this.#state === "closed") {
+      return Promise.reject(new SocketClosedError());
+    }
+    return new Promise((resolve, reject) => {
+      const closeSet = this.#handlerSet(
+        this.#lifecycle("close") as keyof Events,
+      );
+      const handler = (...args: Events[K] & unknown[]) => {
+        if (filter === undefined || filter(...args)) {
+          this.off(event, handler);
+          closeSet.delete(onClose as Handler);
+          resolve(args[0] as (Events[K] & unknown[])[0]);
+        }
+      };
+      const onClose = (info: CloseInfo) => {
+        if (!info.willReconnect) {
+          this.off(event, handler);
+          closeSet.delete(onClose as Handler);
+          reject(new SocketClosedError());
+        }
+      };
+      this.on(event, handler);
+      closeSet.add(onClose as Handler);
+    });
+  }
+
+  /**
+   * Iterates over received messages up to and including the first one for which `last`
+   * returns true (say the end of a reply), or until the socket closes for good.
+   */
+  async *until(last: (message: In) => boolean): AsyncGenerator<In, void> {
+    for await (const message of this) {
+      yield message;
+      if (last(message)) {
+        return;
+      }
+    }
   }
 
   /** Adds a handler; any number of handlers may listen to one event. */
@@ -332,6 +400,15 @@ export class Socket<Out, In, Events extends SocketEvents<In> = SocketEvents<In>>
     };
   }
 
+  /** The name under which this socket emits one of the runtime's own events. */
+  #lifecycle(event: LifecycleEvent): string {
+    return this.#config.lifecycle?.[event] ?? event;
+  }
+
+  #emitLifecycle(event: LifecycleEvent, ...args: unknown[]): void {
+    this.#emit(this.#lifecycle(event), ...args);
+  }
+
   /** Emits an event to every handler; a throwing handler is logged, not propagated. */
   #emit(event: string, ...args: unknown[]): void {
     const handlers = this.#handlers.get(event as keyof Events);
@@ -376,6 +453,17 @@ export class Socket<Out, In, Events extends SocketEvents<In> = SocketEvents<In>>
       if (this.#closedByUser) {
         return;
       }
+      const resume = this.#config.resume;
+      if (
+        resume !== undefined &&
+        this.#resumeValue !== undefined &&
+        target.firstMessage !== undefined
+      ) {
+        target.firstMessage = {
+          ...target.firstMessage,
+          [resume.field]: this.#resumeValue,
+        };
+      }
       if (
         !transport.supportsHeaders &&
         Object.keys(target.headers).length > 0
@@ -392,7 +480,7 @@ export class Socket<Out, In, Events extends SocketEvents<In> = SocketEvents<In>>
         return;
       }
       const message = cause instanceof Error ? cause.message : String(cause);
-      this.#emit(
+      this.#emitLifecycle(
         "error",
         new SocketError(`could not connect: ${message}`, undefined, { cause }),
       );
@@ -406,7 +494,10 @@ export class Socket<Out, In, Events extends SocketEvents<In> = SocketEvents<In>>
     ws.onerror = (event) => {
       const detail = (event as { message?: unknown }).message;
       const text = typeof detail === "string" ? detail : "WebSocket error";
-      this.#emit("error", new SocketError(text, undefined, { cause: event }));
+      this.#emitLifecycle(
+        "error",
+        new SocketError(text, undefined, { cause: event }),
+      );
     };
     ws.onclose = (event) => {
       if (this.#ws === ws) {
@@ -431,15 +522,15 @@ export class Socket<Out, In, Events extends SocketEvents<In> = SocketEvents<In>>
     for (const waiter of this.#openWaiters.splice(0)) {
       waiter.resolve();
     }
-    this.#emit("open");
+    this.#emitLifecycle("open");
   }
 
   #onMessage(data: unknown): void {
     if (typeof data !== "string") {
       if (data instanceof ArrayBuffer) {
-        this.#emit("binary", data);
+        this.#emitLifecycle("binary", data);
       } else {
-        this.#emit(
+        this.#emitLifecycle(
           "error",
           new SocketError("received a frame of an unexpected kind", data),
         );
@@ -450,7 +541,7 @@ export class Socket<Out, In, Events extends SocketEvents<In> = SocketEvents<In>>
     try {
       parsed = JSON.parse(data);
     } catch {
-      this.#emit(
+      this.#emitLifecycle(
         "error",
         new SocketError("received a message that is not JSON", data),
       );
@@ -458,12 +549,19 @@ export class Socket<Out, In, Events extends SocketEvents<In> = SocketEvents<In>>
     }
     const classified = this.#config.classify(parsed);
     if (classified === undefined) {
-      this.#emit("unknown", parsed);
+      this.#emitLifecycle("unknown", parsed);
       return;
     }
     const message = classified.message as In;
+    const resume = this.#config.resume;
+    if (resume !== undefined && classified.event === resume.event) {
+      const value = (message as Record<string, unknown>)[resume.property];
+      if (typeof value === "string") {
+        this.#resumeValue = value;
+      }
+    }
     this.#emit(classified.event, message);
-    this.#emit("message", message);
+    this.#emitLifecycle("message", message);
     for (const iterator of this.#iterators) {
       iterator.push(message);
     }
@@ -501,8 +599,8 @@ export class Socket<Out, In, Events extends SocketEvents<In> = SocketEvents<In>>
       "warn",
       `connection closed (${closed.code}); reconnecting in ${delayMs} ms (attempt ${this.#attempt})`,
     );
-    this.#emit("close", { ...closed, willReconnect: true });
-    this.#emit("reconnecting", { attempt: this.#attempt, delayMs });
+    this.#emitLifecycle("close", { ...closed, willReconnect: true });
+    this.#emitLifecycle("reconnecting", { attempt: this.#attempt, delayMs });
     this.#timer = setTimeout(() => {
       this.#timer = undefined;
       void this.#connect();
@@ -518,7 +616,7 @@ export class Socket<Out, In, Events extends SocketEvents<In> = SocketEvents<In>>
     for (const waiter of this.#openWaiters.splice(0)) {
       waiter.reject(new SocketClosedError());
     }
-    this.#emit("close", info);
+    this.#emitLifecycle("close", info);
     for (const iterator of this.#iterators) {
       iterator.end();
     }

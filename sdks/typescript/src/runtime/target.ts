@@ -24,6 +24,21 @@ export type AuthCarrier =
   | { in: "subprotocol" }
   | { in: "first_message"; field: string };
 
+/**
+ * Session resume through the first message: the `property` of the last received `event`
+ * is sent back as `field` in the first message of every later (re)connect.
+ */
+export interface ResumeConfig {
+  /** The event (received message) that carries the value. */
+  event: string;
+  /** Its property holding the value. */
+  property: string;
+  /** The first message's field that sends it back. */
+  field: string;
+  /** A value to resume from the start, e.g. one kept from an earlier page load. */
+  value?: string;
+}
+
 /** An authentication scheme as the generated client describes it to the runtime. */
 export interface AuthScheme {
   name: string;

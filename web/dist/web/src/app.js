@@ -41,8 +41,12 @@ class ConnectorWebSocket extends WebSocket {
         super(target, protocols);
     }
 }
+/** The secret the form was given; the SDK asks for it on every (re)connect. */
+let currentSecret = "";
 const client = new DuplexConnectorClient({
     baseUrl: `${location.protocol === "https:" ? "wss" : "ws"}://${location.host}`,
+    // Sent as the first message with the last session id, so a reconnect resumes.
+    secret: () => currentSecret,
     WebSocket: ConnectorWebSocket,
     reconnect: { maxAttempts: Number.POSITIVE_INFINITY, maxDelayMs: 10_000 },
 });
@@ -124,12 +128,12 @@ function connect(secret) {
     ui.chat.hidden = false;
     setReady(false);
     setState("connecting", "connecting…");
-    const chat = client.chat.connect();
+    currentSecret = secret;
+    // After a page reload, resume the session this tab had; the SDK resumes by itself
+    // on every later reconnect.
+    const chat = client.chat.connect({ sessionId: sessionStorage.getItem(sessionKey) ?? undefined });
     socket = chat;
-    chat.on("open", () => {
-        setState("connecting", "authenticating…");
-        chat.sendAuth({ secret, session_id: sessionStorage.getItem(sessionKey) ?? undefined });
-    });
+    chat.on("open", () => setState("connecting", "authenticating…"));
     chat.on("connected", (connected) => {
         const previous = sessionStorage.getItem(sessionKey);
         sessionStorage.setItem(sessionKey, connected.session_id);
@@ -140,7 +144,7 @@ function connect(secret) {
             showError("the previous session has expired; this is a new one");
         }
         setReady(true);
-        chat.sendHistoryRequest({ type: "history" });
+        chat.sendHistoryRequest({});
     });
     chat.on("history", (history) => showHistory(history.entries));
     chat.on("streamStart", (start) => {
@@ -151,7 +155,7 @@ function connect(secret) {
         cancel.textContent = "Cancel";
         cancel.addEventListener("click", () => {
             cancel.disabled = true;
-            chat.sendCancel({ type: "cancel", id: start.id });
+            chat.sendCancel({ id: start.id });
         });
         const streaming = document.createElement("span");
         streaming.textContent = "streaming…";
@@ -170,7 +174,7 @@ function connect(secret) {
         reply.text.textContent = response.response;
         finish(reply, response.status, response.token_usage, errorText(response.error));
     });
-    chat.on("error2", (error) => {
+    chat.on("error", (error) => {
         const about = error.agent === undefined ? "" : ` (${error.agent})`;
         showError(`${error.code}${about}: ${error.message}`);
         if (error.code === "unauthorized") {
@@ -192,7 +196,7 @@ function connect(secret) {
     chat.on("reconnecting", (attempt) => {
         setState("reconnecting", `reconnecting (attempt ${attempt.attempt}, in ${Math.round(attempt.delayMs / 100) / 10} s)…`);
     });
-    chat.on("error", (error) => {
+    chat.on("socketError", (error) => {
         ui.state.title = error.message;
     });
 }
@@ -219,7 +223,7 @@ ui.compose.addEventListener("submit", (event) => {
     const id = `web-${Date.now().toString(36)}-${sent}`;
     bubble("user", "you", text);
     showError("");
-    socket.sendMessage({ type: "message", id, payload: { message: text } });
+    socket.sendMessage({ id, payload: { message: text } });
     ui.input.value = "";
 });
 ui.input.addEventListener("keydown", (event) => {

@@ -49,7 +49,11 @@ class Dispatcher:
         by_key: Sequence[tuple[str, Route]] = (),
         only: Route | None = None,
         fallback: Sequence[Route] = (),
+        renames: Mapping[str, str] | None = None,
     ) -> None:
+        #: The socket's own events this channel emits under another name, because a
+        #: message took the name (``{"error": "socket_error"}``).
+        self.renames: Mapping[str, str] = renames or {}
         self._by_field = by_field
         self._by_key = by_key
         self._only = only

@@ -2,21 +2,30 @@
 
 A handler that raises never stops the socket: the error is logged and passed to the
 ``error`` handlers (an error handler that raises is only logged).
+
+The socket's own events (``open``, ``close``, ``error``, ``message``, ``unknown``,
+``reconnecting``) may be renamed per channel: when the API has a message called
+``error``, its event keeps that name and the socket's own becomes ``socket_error``.
 """
 
 from __future__ import annotations
 
 import inspect
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 log = logging.getLogger("duplex")
 
 
 class EventHub:
-    def __init__(self) -> None:
+    def __init__(self, renames: Mapping[str, str] | None = None) -> None:
         self._handlers: dict[str, list[Callable[..., Any]]] = {}
+        self._renames = dict(renames or {})
+
+    def own(self, event: str) -> str:
+        """The name under which this channel emits the socket's own ``event``."""
+        return self._renames.get(event, event)
 
     def on(self, event: str, handler: Callable[..., Any]) -> None:
         self._handlers.setdefault(event, []).append(handler)
@@ -48,9 +57,9 @@ class EventHub:
 
     async def _report_async(self, event: str, error: Exception) -> None:
         log.exception("duplex: the `%s` handler raised", event, exc_info=error)
-        if event == "error":
+        if event == self.own("error"):
             return
-        for handler in list(self._handlers.get("error", ())):
+        for handler in list(self._handlers.get(self.own("error"), ())):
             try:
                 result = handler(error)
                 if inspect.isawaitable(result):
@@ -60,9 +69,9 @@ class EventHub:
 
     def _report_sync(self, event: str, error: Exception) -> None:
         log.exception("duplex: the `%s` handler raised", event, exc_info=error)
-        if event == "error":
+        if event == self.own("error"):
             return
-        for handler in list(self._handlers.get("error", ())):
+        for handler in list(self._handlers.get(self.own("error"), ())):
             try:
                 handler(error)
             except Exception:

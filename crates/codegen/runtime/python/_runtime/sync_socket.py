@@ -24,9 +24,10 @@ from .dispatch import Dispatcher
 from .errors import ReconnectFailedError, SocketClosedError
 from .events import EventHub
 from .handshake import ConnectPlan
-from .models import to_wire
+from .models import UnknownMessage, to_wire
 
 R = TypeVar("R")
+T = TypeVar("T")
 
 _CLOSED = object()
 
@@ -40,7 +41,7 @@ class SyncSocket(Generic[R]):
         self._plan = plan
         self._dispatcher = dispatcher
         self._reconnect = reconnect
-        self._events = EventHub()
+        self._events = EventHub(dispatcher.renames)
         self._inbox: queue.Queue[object] = queue.Queue()
         self._pending: deque[str] = deque()
         self._lock = threading.RLock()
@@ -90,7 +91,7 @@ class SyncSocket(Generic[R]):
             self._flush(ws)
             self._ws = ws
             self._state = "open"
-        self._events.emit_sync("open")
+        self._events.emit_sync(self._events.own("open"))
         self._reader = threading.Thread(
             target=self._run, name="duplex-reader", daemon=True
         )
@@ -106,6 +107,33 @@ class SyncSocket(Generic[R]):
             self._inbox.put(_CLOSED)
             raise self._failure or SocketClosedError("the socket is closed")
         return cast(R, item)
+
+    def wait_for(
+        self,
+        kind: type[T],
+        where: Callable[[T], bool] | None = None,
+        timeout: float | None = None,
+    ) -> T:
+        """Receives until a message of type ``kind`` (for which ``where``, when given,
+        is true) arrives, and returns it; the messages before it are skipped (handlers
+        still see them). ``timeout`` bounds each wait, as in :meth:`recv`."""
+        while True:
+            message = self.recv(timeout)
+            if isinstance(message, kind) and (where is None or where(message)):
+                return message
+
+    def until(self, last: Callable[[R], bool]) -> Iterator[R]:
+        """Yields received messages up to and including the first one for which
+        ``last`` is true (say the end of a reply), or until the socket closes."""
+        for message in self:
+            yield message
+            if last(message):
+                return
+
+    @property
+    def resume_value(self) -> str | None:
+        """The value the next (re)connect resumes with (a session id), if any yet."""
+        return None if self._plan.resume is None else self._plan.resume.value
 
     def close(self) -> None:
         """Closes the connection; queued but unsent messages are discarded."""
@@ -183,13 +211,17 @@ class SyncSocket(Generic[R]):
                     return
         finally:
             self._finish()
-            self._events.emit_sync("close")
+            self._events.emit_sync(self._events.own("close"))
 
     def _deliver(self, frame: str | bytes) -> None:
         self._attempts = 0
         event, value = self._dispatcher.dispatch(frame)
+        if isinstance(value, UnknownMessage):
+            event = self._events.own(event)
+        if self._plan.resume is not None:
+            self._plan.resume.observe(event, value)
         self._events.emit_sync(event, value)
-        self._events.emit_sync("message", value)
+        self._events.emit_sync(self._events.own("message"), value)
         self._inbox.put(value)
 
     def _reconnect_loop(self) -> bool:
@@ -201,7 +233,7 @@ class SyncSocket(Generic[R]):
         while self._attempts < self._reconnect.max_attempts:
             self._attempts += 1
             attempt = self._attempts
-            self._events.emit_sync("reconnecting", attempt)
+            self._events.emit_sync(self._events.own("reconnecting"), attempt)
             if self._stop.wait(self._reconnect.delay(attempt)):
                 return False
             try:
@@ -220,13 +252,13 @@ class SyncSocket(Generic[R]):
                     continue
                 self._ws = ws
                 self._state = "open"
-            self._events.emit_sync("open")
+            self._events.emit_sync(self._events.own("open"))
             return True
         self._failure = ReconnectFailedError(
             f"the connection dropped and {self._reconnect.max_attempts} reconnect attempts failed"
             + (f"; the last one with: {last}" if last else "")
         )
-        self._events.emit_sync("error", self._failure)
+        self._events.emit_sync(self._events.own("error"), self._failure)
         return False
 
     def _finish(self) -> None:

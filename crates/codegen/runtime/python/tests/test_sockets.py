@@ -8,6 +8,7 @@ import threading
 from typing import Any
 
 import pytest
+from pydantic import Field
 from websockets.sync.server import ServerConnection
 from wsserver import TestServer, Visit, drop
 
@@ -19,6 +20,7 @@ from _runtime import (
     Dispatcher,
     ReconnectFailedError,
     ReconnectOptions,
+    Resume,
     Route,
     SyncSocket,
     UnknownMessage,
@@ -202,3 +204,82 @@ def test_sync_rejects_async_handlers_without_stopping(
         socket._send_message({"n": 1})
         assert socket.recv(timeout=5).data == {"n": 1}
     assert "sync client" in str(errors[0])
+
+
+class Welcome(WireModel):
+    type_: str = Field(validation_alias="type", serialization_alias="type")
+    sid: str
+
+
+def welcome_then_drop(server: TestServer, ws: ServerConnection, visit: Visit) -> None:
+    """Each connection: read the first message, say welcome with a new session id;
+    the first connection then drops, later ones echo."""
+    visit.received.append(json.loads(ws.recv()))
+    number = len(server.visits)
+    ws.send(json.dumps({"type": "welcome", "sid": f"s{number}"}))
+    if number == 1:
+        drop(ws)
+        return
+    for frame in ws:
+        ws.send(json.dumps({"type": "echo", "data": json.loads(frame)}))
+
+
+async def test_async_resumes_with_the_last_session_id_in_the_first_message(
+    make_server: type[TestServer],
+) -> None:
+    server = make_server(welcome_then_drop)
+    routes = Dispatcher(
+        by_field=[
+            (
+                "type",
+                {"welcome": Route("welcome", Welcome), "echo": Route("echo", Echo)},
+            )
+        ]
+    )
+    resumed = plan(server, "k")
+    resumed.resume = Resume("welcome", "sid", "session", "s0")
+    async with AsyncSocket[Any](resumed, routes, FAST) as socket:
+        assert socket.resume_value == "s0"
+        first = await asyncio.wait_for(socket.wait_for(Welcome), 5)
+        assert first.sid == "s1"
+        second = await asyncio.wait_for(
+            socket.wait_for(Welcome, lambda w: w.sid == "s2"), 5
+        )
+        assert second.sid == "s2" and socket.resume_value == "s2"
+        for n in (1, 2, 3):
+            await socket._send_message({"n": n})
+        got = [m.data["n"] async for m in socket.until(lambda m: m.data["n"] == 2)]
+    assert got == [1, 2]
+    assert [v.received[0] for v in server.visits] == [
+        {"secret": "k", "session": "s0"},
+        {"secret": "k", "session": "s1"},
+    ]
+
+
+def test_sync_renamed_own_events_leave_the_message_its_name(
+    make_server: type[TestServer],
+) -> None:
+    def speak(server: TestServer, ws: ServerConnection, visit: Visit) -> None:
+        ws.send('{"type":"error","data":1}')
+        ws.send("not json")
+        ws.send('{"type":"echo","data":2}')
+        for _ in ws:
+            pass
+
+    server = make_server(speak)
+    routes = Dispatcher(
+        by_field=[
+            ("type", {"error": Route("error", Echo), "echo": Route("echo", Echo)})
+        ],
+        renames={"error": "socket_error", "unknown": "socket_unknown"},
+    )
+    seen: list[str] = []
+    with SyncSocket[Any](plan(server), routes, FAST) as socket:
+        socket._on("error", lambda m: seen.append(f"error:{m.data}"))
+        socket._on("socket_unknown", lambda m: seen.append(f"unknown:{m.raw}"))
+        socket._on("echo", lambda m: 1 / 0)
+        socket._on(
+            "socket_error", lambda e: seen.append(f"socket_error:{type(e).__name__}")
+        )
+        assert socket.wait_for(Echo, lambda m: m.data == 2, timeout=5).data == 2
+    assert seen == ["error:1", "unknown:not json", "socket_error:ZeroDivisionError"]

@@ -12,6 +12,8 @@
 //!   fails, the receiver yields one [`Error::ReconnectFailed`] and then ends.
 //! - [`Connection::close`] (or dropping the connection) sends a close frame and ends the task.
 //! - Received text frames are handed over as they are; decoding is the caller's job.
+//!   With a [`Resume`](super::resume::Resume) on the request, each one is also shown to
+//!   it, and the credential message of every attempt carries its latest value.
 
 use std::collections::VecDeque;
 use std::task::{Context, Poll};
@@ -58,6 +60,7 @@ pub struct Connection {
     received: mpsc::UnboundedReceiver<Result<String, Error>>,
     status: watch::Receiver<Status>,
     task: Option<JoinHandle<()>>,
+    resume: Option<super::resume::Resume>,
 }
 
 #[derive(Debug)]
@@ -72,6 +75,7 @@ impl Connection {
     /// Connects once (failing fast), then keeps the connection alive in the background.
     pub async fn open(target: Target) -> Result<Connection, Error> {
         let socket = attempt(&target).await?;
+        let resume = target.request.resumes().cloned();
         let (commands, command_rx) = mpsc::unbounded_channel();
         let (received_tx, received) = mpsc::unbounded_channel();
         let (status_tx, status) = watch::channel(Status::Open);
@@ -88,6 +92,7 @@ impl Connection {
             received,
             status,
             task: Some(task),
+            resume,
         })
     }
 
@@ -106,6 +111,11 @@ impl Connection {
     /// The polling form of [`recv_text`](Connection::recv_text), for `Stream` impls.
     pub fn poll_recv_text(&mut self, cx: &mut Context<'_>) -> Poll<Option<Result<String, Error>>> {
         self.received.poll_recv(cx)
+    }
+
+    /// The value the next (re)connect resumes with (a session id), if any yet.
+    pub fn resume_value(&self) -> Option<String> {
+        self.resume.as_ref().and_then(super::resume::Resume::value)
     }
 
     /// The current status.
@@ -143,8 +153,14 @@ async fn attempt(target: &Target) -> Result<Socket, Error> {
         .await
         .map_err(|_| Error::Timeout { after: timeout })??;
     if let Some((Carrier::FirstMessage { field }, value)) = credential {
-        let message = serde_json::json!({ field: value }).to_string();
-        socket.send(Message::text(message)).await?;
+        let mut message = serde_json::Map::new();
+        message.insert(field.to_owned(), value.into());
+        let resume = target.request.resumes();
+        if let Some((resume, session)) = resume.and_then(|r| r.value().map(|v| (r, v))) {
+            message.insert(resume.field().to_owned(), session.into());
+        }
+        let text = serde_json::Value::Object(message).to_string();
+        socket.send(Message::text(text)).await?;
     }
     Ok(socket)
 }
@@ -196,6 +212,9 @@ impl Task {
             tokio::select! {
                 frame = socket.next() => match frame {
                     Some(Ok(Message::Text(text))) => {
+                        if let Some(resume) = self.target.request.resumes() {
+                            resume.observe(text.as_str());
+                        }
                         let _ = self.received.send(Ok(text.as_str().to_owned()));
                     }
                     Some(Ok(Message::Binary(bytes))) => {

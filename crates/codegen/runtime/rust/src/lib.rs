@@ -12,6 +12,7 @@
 //! - [`backoff`]: reconnect options and the delay between attempts.
 //! - [`request`]: builds the URL and headers of one connection attempt.
 //! - [`connection`]: the background task that owns the socket and reconnects it.
+//! - [`resume`]: session resume through the first message (a session id sent back).
 //! - [`wire`]: serde helpers the generated models use (literal values, tagged unions).
 
 pub mod auth;
@@ -19,6 +20,7 @@ pub mod backoff;
 pub mod connection;
 pub mod error;
 pub mod request;
+pub mod resume;
 pub mod wire;
 
 pub use auth::{Auth, BoxError, Carrier};
@@ -26,6 +28,7 @@ pub use backoff::ReconnectOptions;
 pub use connection::{Connection, Status};
 pub use error::Error;
 pub use request::Request;
+pub use resume::Resume;
 
 /// What every generated client shares between its channels.
 #[derive(Debug, Clone, Default)]

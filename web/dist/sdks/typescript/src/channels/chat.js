@@ -1,8 +1,12 @@
 // The `chat` channel of the Duplex connector API, generated from its definition. Do not edit.
 import * as runtime from "../runtime/index.js";
-import { baseUrl } from "../connection.js";
+import { AUTH_SCHEMES, baseUrl } from "../connection.js";
 /** A reconnecting socket on `chat`. Sends made while (re)connecting are queued and flushed in order; received messages arrive as typed events, and through `for await`. */
 export class ChatSocket extends runtime.Socket {
+    /** The `session_id` the next (re)connect resumes: the latest `connected` message's, else the one given to `connect()`; `undefined` before either. */
+    get sessionId() {
+        return this.resumeValue;
+    }
     /**
      * Auth
      *
@@ -26,7 +30,7 @@ export class ChatSocket extends runtime.Socket {
      * Sends a `message` message.
      */
     sendMessage(message) {
-        this.send(message);
+        this.send({ ...message, type: "message" });
     }
     /**
      * Short message
@@ -47,7 +51,7 @@ export class ChatSocket extends runtime.Socket {
      * Sends a `cancel` message.
      */
     sendCancel(message) {
-        this.send(message);
+        this.send({ ...message, type: "cancel" });
     }
     /**
      * Ping
@@ -57,7 +61,7 @@ export class ChatSocket extends runtime.Socket {
      * Sends a `ping` message.
      */
     sendPing(message) {
-        this.send(message);
+        this.send({ ...message, type: "ping" });
     }
     /**
      * History request
@@ -67,7 +71,7 @@ export class ChatSocket extends runtime.Socket {
      * Sends a `historyRequest` message.
      */
     sendHistoryRequest(message) {
-        this.send(message);
+        this.send({ ...message, type: "history" });
     }
 }
 /**
@@ -85,6 +89,9 @@ export class ChatChannel {
     /** Opens a socket. It connects at once, and reconnects on drops as the client's `reconnect` options say. */
     connect(args = {}) {
         const options = this.#options;
+        if (options.secret === undefined) {
+            throw new Error(`DuplexConnectorClient: the \`chat\` channel needs credentials; pass the \`secret\` option`);
+        }
         return new ChatSocket({
             reconnect: options.reconnect,
             maxQueueSize: options.maxQueueSize,
@@ -93,7 +100,9 @@ export class ChatChannel {
             webSocketSupportsHeaders: options.webSocketSupportsHeaders,
             callbacks: args,
             classify,
-            target: async (_transport) => {
+            lifecycle: { error: "socketError" },
+            resume: { event: "connected", property: "session_id", field: "session_id", value: args.sessionId },
+            target: async (transport) => {
                 const target = runtime.newTarget(baseUrl(options), "/ws", {});
                 runtime.addQuery(target, "secret", args.secret);
                 for (const [name, value] of Object.entries(options.headers ?? {})) {
@@ -101,6 +110,9 @@ export class ChatChannel {
                 }
                 runtime.addHeader(target, "X-Connic-Secret", args.xConnicSecret);
                 runtime.addHeader(target, "Authorization", args.authorization);
+                if (options.secret !== undefined) {
+                    await runtime.applyAuth(target, AUTH_SCHEMES.secret, options.secret, transport.supportsHeaders);
+                }
                 return target;
             },
         });
@@ -133,7 +145,7 @@ function classify(data) {
         return { event: "response", message: data };
     }
     if (runtime.fieldIs(data, "type", "error")) {
-        return { event: "error2", message: data };
+        return { event: "error", message: data };
     }
     return undefined;
 }

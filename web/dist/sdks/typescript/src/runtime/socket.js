@@ -46,23 +46,72 @@ export class Socket {
     #closedByUser = false;
     #openWaiters = [];
     #iterators = new Set();
+    #resumeValue;
     constructor(config) {
         this.#config = config;
+        this.#resumeValue = config.resume?.value;
         const callbacks = config.callbacks ?? {};
         const on = (event, handler) => {
             if (handler !== undefined) {
                 this.#handlerSet(event).add(handler);
             }
         };
-        on("open", callbacks.onOpen);
-        on("message", callbacks.onMessage);
-        on("close", callbacks.onClose);
-        on("error", callbacks.onError);
+        on(this.#lifecycle("open"), callbacks.onOpen);
+        on(this.#lifecycle("message"), callbacks.onMessage);
+        on(this.#lifecycle("close"), callbacks.onClose);
+        on(this.#lifecycle("error"), callbacks.onError);
         void this.#connect();
     }
     /** Where the socket is in its lifecycle. */
     get readyState() {
         return this.#state;
+    }
+    /**
+     * The value the next (re)connect resumes with (a session id): the last one received,
+     * else the one given to `connect()`. `undefined` when there is none yet.
+     */
+    get resumeValue() {
+        return this.#resumeValue;
+    }
+    /**
+     * Resolves with the next `event` (for which `filter`, when given, returns true);
+     * rejects with `SocketClosedError` if the socket closes for good first.
+     */
+    waitFor(event, filter) {
+        if (this.#state === "closed") {
+            return Promise.reject(new SocketClosedError());
+        }
+        return new Promise((resolve, reject) => {
+            const closeSet = this.#handlerSet(this.#lifecycle("close"));
+            const handler = (...args) => {
+                if (filter === undefined || filter(...args)) {
+                    this.off(event, handler);
+                    closeSet.delete(onClose);
+                    resolve(args[0]);
+                }
+            };
+            const onClose = (info) => {
+                if (!info.willReconnect) {
+                    this.off(event, handler);
+                    closeSet.delete(onClose);
+                    reject(new SocketClosedError());
+                }
+            };
+            this.on(event, handler);
+            closeSet.add(onClose);
+        });
+    }
+    /**
+     * Iterates over received messages up to and including the first one for which `last`
+     * returns true (say the end of a reply), or until the socket closes for good.
+     */
+    async *until(last) {
+        for await (const message of this) {
+            yield message;
+            if (last(message)) {
+                return;
+            }
+        }
     }
     /** Adds a handler; any number of handlers may listen to one event. */
     on(event, handler) {
@@ -183,6 +232,13 @@ export class Socket {
             },
         };
     }
+    /** The name under which this socket emits one of the runtime's own events. */
+    #lifecycle(event) {
+        return this.#config.lifecycle?.[event] ?? event;
+    }
+    #emitLifecycle(event, ...args) {
+        this.#emit(this.#lifecycle(event), ...args);
+    }
     /** Emits an event to every handler; a throwing handler is logged, not propagated. */
     #emit(event, ...args) {
         const handlers = this.#handlers.get(event);
@@ -224,6 +280,15 @@ export class Socket {
             if (this.#closedByUser) {
                 return;
             }
+            const resume = this.#config.resume;
+            if (resume !== undefined &&
+                this.#resumeValue !== undefined &&
+                target.firstMessage !== undefined) {
+                target.firstMessage = {
+                    ...target.firstMessage,
+                    [resume.field]: this.#resumeValue,
+                };
+            }
             if (!transport.supportsHeaders &&
                 Object.keys(target.headers).length > 0) {
                 this.#log("warn", `this WebSocket implementation cannot send headers; dropping ${Object.keys(target.headers).join(", ")}`);
@@ -236,7 +301,7 @@ export class Socket {
                 return;
             }
             const message = cause instanceof Error ? cause.message : String(cause);
-            this.#emit("error", new SocketError(`could not connect: ${message}`, undefined, { cause }));
+            this.#emitLifecycle("error", new SocketError(`could not connect: ${message}`, undefined, { cause }));
             this.#afterDrop({ code: 1006, reason: message });
             return;
         }
@@ -247,7 +312,7 @@ export class Socket {
         ws.onerror = (event) => {
             const detail = event.message;
             const text = typeof detail === "string" ? detail : "WebSocket error";
-            this.#emit("error", new SocketError(text, undefined, { cause: event }));
+            this.#emitLifecycle("error", new SocketError(text, undefined, { cause: event }));
         };
         ws.onclose = (event) => {
             if (this.#ws === ws) {
@@ -271,15 +336,15 @@ export class Socket {
         for (const waiter of this.#openWaiters.splice(0)) {
             waiter.resolve();
         }
-        this.#emit("open");
+        this.#emitLifecycle("open");
     }
     #onMessage(data) {
         if (typeof data !== "string") {
             if (data instanceof ArrayBuffer) {
-                this.#emit("binary", data);
+                this.#emitLifecycle("binary", data);
             }
             else {
-                this.#emit("error", new SocketError("received a frame of an unexpected kind", data));
+                this.#emitLifecycle("error", new SocketError("received a frame of an unexpected kind", data));
             }
             return;
         }
@@ -288,17 +353,24 @@ export class Socket {
             parsed = JSON.parse(data);
         }
         catch {
-            this.#emit("error", new SocketError("received a message that is not JSON", data));
+            this.#emitLifecycle("error", new SocketError("received a message that is not JSON", data));
             return;
         }
         const classified = this.#config.classify(parsed);
         if (classified === undefined) {
-            this.#emit("unknown", parsed);
+            this.#emitLifecycle("unknown", parsed);
             return;
         }
         const message = classified.message;
+        const resume = this.#config.resume;
+        if (resume !== undefined && classified.event === resume.event) {
+            const value = message[resume.property];
+            if (typeof value === "string") {
+                this.#resumeValue = value;
+            }
+        }
         this.#emit(classified.event, message);
-        this.#emit("message", message);
+        this.#emitLifecycle("message", message);
         for (const iterator of this.#iterators) {
             iterator.push(message);
         }
@@ -325,8 +397,8 @@ export class Socket {
         const delayMs = Math.round(base * (1 - jitter * Math.random()));
         this.#state = "reconnecting";
         this.#log("warn", `connection closed (${closed.code}); reconnecting in ${delayMs} ms (attempt ${this.#attempt})`);
-        this.#emit("close", { ...closed, willReconnect: true });
-        this.#emit("reconnecting", { attempt: this.#attempt, delayMs });
+        this.#emitLifecycle("close", { ...closed, willReconnect: true });
+        this.#emitLifecycle("reconnecting", { attempt: this.#attempt, delayMs });
         this.#timer = setTimeout(() => {
             this.#timer = undefined;
             void this.#connect();
@@ -341,7 +413,7 @@ export class Socket {
         for (const waiter of this.#openWaiters.splice(0)) {
             waiter.reject(new SocketClosedError());
         }
-        this.#emit("close", info);
+        this.#emitLifecycle("close", info);
         for (const iterator of this.#iterators) {
             iterator.end();
         }

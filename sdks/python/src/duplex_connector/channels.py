@@ -25,9 +25,10 @@ _ROUTES_ChatSocket = _rt.Dispatcher(
             "stream_chunk": _rt.Route("stream_chunk", types.StreamChunk),
             "stream_end": _rt.Route("stream_end", types.StreamEnd),
             "response": _rt.Route("response", types.Response),
-            "error": _rt.Route("error_2", types.Error),
+            "error": _rt.Route("error", types.Error),
         }),
     ],
+    renames={"error": "socket_error"},
 )
 
 
@@ -86,6 +87,11 @@ class AsyncChatSocket(_rt.AsyncSocket[ChatReceiveMessage]):
         """Sends any message this channel accepts."""
         await self._send_message(message)
 
+    @property
+    def session_id(self) -> str | None:
+        """The `session_id` the next (re)connect resumes: the latest `connected` message's, else the one given to `connect(...)`; `None` before either."""
+        return self.resume_value
+
     @overload
     def on(self, event: Literal["connected"], handler: Callable[[types.Connected], Awaitable[None] | None]) -> None: ...
 
@@ -111,7 +117,7 @@ class AsyncChatSocket(_rt.AsyncSocket[ChatReceiveMessage]):
     def on(self, event: Literal["response"], handler: Callable[[types.Response], Awaitable[None] | None]) -> None: ...
 
     @overload
-    def on(self, event: Literal["error_2"], handler: Callable[[types.Error], Awaitable[None] | None]) -> None: ...
+    def on(self, event: Literal["error"], handler: Callable[[types.Error], Awaitable[None] | None]) -> None: ...
 
     @overload
     def on(self, event: Literal["message"], handler: Callable[[ChatReceiveMessage], Awaitable[None] | None]) -> None: ...
@@ -123,7 +129,7 @@ class AsyncChatSocket(_rt.AsyncSocket[ChatReceiveMessage]):
     def on(self, event: Literal["open", "close"], handler: Callable[[], Awaitable[None] | None]) -> None: ...
 
     @overload
-    def on(self, event: Literal["error"], handler: Callable[[Exception], Awaitable[None] | None]) -> None: ...
+    def on(self, event: Literal["socket_error"], handler: Callable[[Exception], Awaitable[None] | None]) -> None: ...
 
     @overload
     def on(self, event: Literal["reconnecting"], handler: Callable[[int], Awaitable[None] | None]) -> None: ...
@@ -131,7 +137,7 @@ class AsyncChatSocket(_rt.AsyncSocket[ChatReceiveMessage]):
     def on(self, event: str, handler: Callable[..., Any]) -> None:
         """Calls `handler` (a plain or an async function) on `event`, in the order registered.
 
-        Events: one per received message (`connected`, `pong`, `history`, `ack`, `stream_start`, `stream_chunk`, `stream_end`, `response`, `error_2`), `message` for every message, `unknown` for messages the spec does not describe, `open`, `close`, `error`, and `reconnecting` with the attempt number.
+        Events: one per received message (`connected`, `pong`, `history`, `ack`, `stream_start`, `stream_chunk`, `stream_end`, `response`, `error`), `message` for every message, `unknown` for messages the spec does not describe, `open`, `close`, `socket_error`, and `reconnecting` with the attempt number.
         """
         self._on(event, handler)
 
@@ -151,6 +157,7 @@ class AsyncChatChannel:
         secret: str | None = None,
         x_connic_secret: str | None = None,
         authorization: str | None = None,
+        session_id: str | None = None,
     ) -> AsyncChatSocket:
         """Opens `/ws` when entered (`async with ... as socket`); it reconnects on its own.
 
@@ -158,6 +165,7 @@ class AsyncChatChannel:
             secret: The connector's secret, instead of sending it as the first message.
             x_connic_secret: The connector's secret.
             authorization: `Bearer <secret>`.
+            session_id: Resumes this `session_id` (from an earlier `connected` message) on the first connect. Later reconnects always resume the latest one by themselves.
         """
         return AsyncChatSocket(
             self._config.plan(
@@ -167,11 +175,9 @@ class AsyncChatChannel:
                 query={"secret": secret},
                 headers={"X-Connic-Secret": x_connic_secret, "Authorization": authorization},
                 auth=[
-                    _rt.AuthBinding("secret_query", False, _rt.Carrier("query", "secret")),
-                    _rt.AuthBinding("secret_header", False, _rt.Carrier("header", "X-Connic-Secret", "")),
-                    _rt.AuthBinding("bearer", False, _rt.Carrier("header", "Authorization", "Bearer ")),
+                    _rt.AuthBinding("secret", False, _rt.Carrier("first_message", "secret")),
                 ],
-                auth_optional=True,
+                resume=_rt.Resume("connected", "session_id", "session_id", session_id),
             ),
             _ROUTES_ChatSocket,
             self._config.reconnect,
@@ -233,6 +239,11 @@ class ChatSocket(_rt.SyncSocket[ChatReceiveMessage]):
         """Sends any message this channel accepts."""
         self._send_message(message)
 
+    @property
+    def session_id(self) -> str | None:
+        """The `session_id` the next (re)connect resumes: the latest `connected` message's, else the one given to `connect(...)`; `None` before either."""
+        return self.resume_value
+
     @overload
     def on(self, event: Literal["connected"], handler: Callable[[types.Connected], None]) -> None: ...
 
@@ -258,7 +269,7 @@ class ChatSocket(_rt.SyncSocket[ChatReceiveMessage]):
     def on(self, event: Literal["response"], handler: Callable[[types.Response], None]) -> None: ...
 
     @overload
-    def on(self, event: Literal["error_2"], handler: Callable[[types.Error], None]) -> None: ...
+    def on(self, event: Literal["error"], handler: Callable[[types.Error], None]) -> None: ...
 
     @overload
     def on(self, event: Literal["message"], handler: Callable[[ChatReceiveMessage], None]) -> None: ...
@@ -270,7 +281,7 @@ class ChatSocket(_rt.SyncSocket[ChatReceiveMessage]):
     def on(self, event: Literal["open", "close"], handler: Callable[[], None]) -> None: ...
 
     @overload
-    def on(self, event: Literal["error"], handler: Callable[[Exception], None]) -> None: ...
+    def on(self, event: Literal["socket_error"], handler: Callable[[Exception], None]) -> None: ...
 
     @overload
     def on(self, event: Literal["reconnecting"], handler: Callable[[int], None]) -> None: ...
@@ -278,7 +289,7 @@ class ChatSocket(_rt.SyncSocket[ChatReceiveMessage]):
     def on(self, event: str, handler: Callable[..., Any]) -> None:
         """Calls `handler` (a plain function) on `event`, in the order registered.
 
-        Events: one per received message (`connected`, `pong`, `history`, `ack`, `stream_start`, `stream_chunk`, `stream_end`, `response`, `error_2`), `message` for every message, `unknown` for messages the spec does not describe, `open`, `close`, `error`, and `reconnecting` with the attempt number.
+        Events: one per received message (`connected`, `pong`, `history`, `ack`, `stream_start`, `stream_chunk`, `stream_end`, `response`, `error`), `message` for every message, `unknown` for messages the spec does not describe, `open`, `close`, `socket_error`, and `reconnecting` with the attempt number.
         """
         self._on(event, handler)
 
@@ -298,6 +309,7 @@ class ChatChannel:
         secret: str | None = None,
         x_connic_secret: str | None = None,
         authorization: str | None = None,
+        session_id: str | None = None,
     ) -> ChatSocket:
         """Opens `/ws` when entered (`with ... as socket`); it reconnects on its own.
 
@@ -305,6 +317,7 @@ class ChatChannel:
             secret: The connector's secret, instead of sending it as the first message.
             x_connic_secret: The connector's secret.
             authorization: `Bearer <secret>`.
+            session_id: Resumes this `session_id` (from an earlier `connected` message) on the first connect. Later reconnects always resume the latest one by themselves.
         """
         return ChatSocket(
             self._config.plan(
@@ -314,11 +327,9 @@ class ChatChannel:
                 query={"secret": secret},
                 headers={"X-Connic-Secret": x_connic_secret, "Authorization": authorization},
                 auth=[
-                    _rt.AuthBinding("secret_query", False, _rt.Carrier("query", "secret")),
-                    _rt.AuthBinding("secret_header", False, _rt.Carrier("header", "X-Connic-Secret", "")),
-                    _rt.AuthBinding("bearer", False, _rt.Carrier("header", "Authorization", "Bearer ")),
+                    _rt.AuthBinding("secret", False, _rt.Carrier("first_message", "secret")),
                 ],
-                auth_optional=True,
+                resume=_rt.Resume("connected", "session_id", "session_id", session_id),
             ),
             _ROUTES_ChatSocket,
             self._config.reconnect,

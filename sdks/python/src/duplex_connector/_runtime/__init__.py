@@ -17,6 +17,7 @@ from .handshake import (
     ConnectPlan,
     Credential,
     Environment,
+    Resume,
     SyncCredential,
 )
 from .models import UnknownMessage, WireModel, to_wire
@@ -34,6 +35,7 @@ __all__ = [
     "Environment",
     "ReconnectFailedError",
     "ReconnectOptions",
+    "Resume",
     "Route",
     "SocketClosedError",
     "SyncCredential",

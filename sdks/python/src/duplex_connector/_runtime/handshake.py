@@ -54,6 +54,31 @@ class Carrier:
     prefix: str = ""
 
 
+@dataclass
+class Resume:
+    """Session resume through the first message: ``property`` of the last received
+    ``event`` message is sent back as ``field`` in the first message of every later
+    (re)connect. ``value`` starts as the one given to ``connect(...)``, if any."""
+
+    event: str
+    property: str
+    field: str
+    value: str | None = None
+
+    def observe(self, event: str, message: object) -> None:
+        """Remembers the value when ``message`` is the resume message and carries one."""
+        if event != self.event:
+            return
+        data = (
+            message.model_dump(by_alias=True)
+            if isinstance(message, BaseModel)
+            else message
+        )
+        value = data.get(self.property) if isinstance(data, dict) else None
+        if isinstance(value, str):
+            self.value = value
+
+
 @dataclass(frozen=True)
 class AuthBinding:
     """One auth scheme a channel accepts: the client argument holding it, and its carrier."""
@@ -85,6 +110,7 @@ class ClientConfig:
         auth: Sequence[AuthBinding],
         base_url_key: str | None = None,
         auth_optional: bool = False,
+        resume: Resume | None = None,
     ) -> ConnectPlan:
         return ConnectPlan(
             config=self,
@@ -99,6 +125,7 @@ class ClientConfig:
             },
             auth=auth,
             auth_optional=auth_optional,
+            resume=resume,
         )
 
     def _base(self, channel: str, key: str | None) -> str:
@@ -141,6 +168,8 @@ class ConnectPlan:
     #: True when the spec does not say the channel needs auth: credentials the caller
     #: gave are sent, and none is fine.
     auth_optional: bool = False
+    #: Set when the channel resumes its session through the first message.
+    resume: Resume | None = None
 
     async def resolve(self) -> Handshake:
         values: dict[str, Any] = {}
@@ -198,7 +227,10 @@ class ConnectPlan:
             elif carrier.kind == "subprotocol":
                 subprotocols.append(carrier.prefix + secret)
             else:
-                first.append({carrier.name: carrier.prefix + secret})
+                message = {carrier.name: carrier.prefix + secret}
+                if self.resume is not None and self.resume.value is not None:
+                    message[self.resume.field] = self.resume.value
+                first.append(message)
         url = self.url
         if query:
             url += ("&" if "?" in url else "?") + urlencode(query)

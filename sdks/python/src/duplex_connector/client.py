@@ -36,6 +36,7 @@ class AsyncDuplexConnectorClient:
     Args:
         base_url: connect here instead of the environment's URL (`wss://...`).
         environment: one of `DuplexConnectorEnvironment`.
+        secret: the credential, or a function (sync or async) returning it, called before every (re)connect.
         secret_query: the credential, or a function (sync or async) returning it, called before every (re)connect.
         secret_header: the credential, or a function (sync or async) returning it, called before every (re)connect.
         bearer: the credential, or a function (sync or async) returning it, called before every (re)connect.
@@ -48,6 +49,7 @@ class AsyncDuplexConnectorClient:
         *,
         base_url: str | None = None,
         environment: _rt.Environment | None = DuplexConnectorEnvironment.LOCAL,
+        secret: _rt.Credential | None = None,
         secret_query: _rt.Credential | None = None,
         secret_header: _rt.Credential | None = None,
         bearer: _rt.Credential | None = None,
@@ -59,7 +61,7 @@ class AsyncDuplexConnectorClient:
             environment=environment,
             base_url=base_url,
             headers=dict(headers or {}),
-            credentials={"secret_query": secret_query, "secret_header": secret_header, "bearer": bearer},
+            credentials={"secret": secret, "secret_query": secret_query, "secret_header": secret_header, "bearer": bearer},
             reconnect=reconnect or _rt.ReconnectOptions(),
         )
         self._config = config
@@ -85,6 +87,7 @@ class DuplexConnectorClient:
     Args:
         base_url: connect here instead of the environment's URL (`wss://...`).
         environment: one of `DuplexConnectorEnvironment`.
+        secret: the credential, or a function returning it, called before every (re)connect.
         secret_query: the credential, or a function returning it, called before every (re)connect.
         secret_header: the credential, or a function returning it, called before every (re)connect.
         bearer: the credential, or a function returning it, called before every (re)connect.
@@ -97,6 +100,7 @@ class DuplexConnectorClient:
         *,
         base_url: str | None = None,
         environment: _rt.Environment | None = DuplexConnectorEnvironment.LOCAL,
+        secret: _rt.SyncCredential | None = None,
         secret_query: _rt.SyncCredential | None = None,
         secret_header: _rt.SyncCredential | None = None,
         bearer: _rt.SyncCredential | None = None,
@@ -108,7 +112,7 @@ class DuplexConnectorClient:
             environment=environment,
             base_url=base_url,
             headers=dict(headers or {}),
-            credentials={"secret_query": secret_query, "secret_header": secret_header, "bearer": bearer},
+            credentials={"secret": secret, "secret_query": secret_query, "secret_header": secret_header, "bearer": bearer},
             reconnect=reconnect or _rt.ReconnectOptions(),
         )
         self._config = config

@@ -22,7 +22,7 @@ import asyncio
 import contextlib
 import json
 from collections import deque
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from types import TracebackType
 from typing import Any, Generic, Self, TypeVar, cast
 
@@ -35,9 +35,10 @@ from .dispatch import Dispatcher
 from .errors import ReconnectFailedError, SocketClosedError
 from .events import EventHub
 from .handshake import ConnectPlan
-from .models import to_wire
+from .models import UnknownMessage, to_wire
 
 R = TypeVar("R")
+T = TypeVar("T")
 
 _CLOSED = object()
 
@@ -51,7 +52,7 @@ class AsyncSocket(Generic[R]):
         self._plan = plan
         self._dispatcher = dispatcher
         self._reconnect = reconnect
-        self._events = EventHub()
+        self._events = EventHub(dispatcher.renames)
         self._inbox: asyncio.Queue[object] = asyncio.Queue()
         self._pending: deque[str] = deque()
         self._ws: ClientConnection | None = None
@@ -100,7 +101,7 @@ class AsyncSocket(Generic[R]):
         await self._flush(ws)
         self._ws = ws
         self._state = "open"
-        await self._events.emit_async("open")
+        await self._events.emit_async(self._events.own("open"))
         self._reader = asyncio.create_task(self._run())
 
     async def recv(self) -> R:
@@ -110,6 +111,30 @@ class AsyncSocket(Generic[R]):
             self._inbox.put_nowait(_CLOSED)
             raise self._failure or SocketClosedError("the socket is closed")
         return cast(R, item)
+
+    async def wait_for(
+        self, kind: type[T], where: Callable[[T], bool] | None = None
+    ) -> T:
+        """Receives until a message of type ``kind`` (for which ``where``, when given,
+        is true) arrives, and returns it; the messages before it are skipped (handlers
+        still see them). Raises like :meth:`recv` when the socket closes first."""
+        while True:
+            message = await self.recv()
+            if isinstance(message, kind) and (where is None or where(message)):
+                return message
+
+    async def until(self, last: Callable[[R], bool]) -> AsyncIterator[R]:
+        """Yields received messages up to and including the first one for which
+        ``last`` is true (say the end of a reply), or until the socket closes."""
+        async for message in self:
+            yield message
+            if last(message):
+                return
+
+    @property
+    def resume_value(self) -> str | None:
+        """The value the next (re)connect resumes with (a session id), if any yet."""
+        return None if self._plan.resume is None else self._plan.resume.value
 
     async def close(self) -> None:
         """Closes the connection; queued but unsent messages are discarded."""
@@ -181,13 +206,17 @@ class AsyncSocket(Generic[R]):
                     return
         finally:
             self._finish()
-            await self._events.emit_async("close")
+            await self._events.emit_async(self._events.own("close"))
 
     async def _deliver(self, frame: str | bytes) -> None:
         self._attempts = 0
         event, value = self._dispatcher.dispatch(frame)
+        if isinstance(value, UnknownMessage):
+            event = self._events.own(event)
+        if self._plan.resume is not None:
+            self._plan.resume.observe(event, value)
         await self._events.emit_async(event, value)
-        await self._events.emit_async("message", value)
+        await self._events.emit_async(self._events.own("message"), value)
         self._inbox.put_nowait(value)
 
     async def _reconnect_loop(self) -> bool:
@@ -196,7 +225,7 @@ class AsyncSocket(Generic[R]):
         while self._attempts < self._reconnect.max_attempts:
             self._attempts += 1
             attempt = self._attempts
-            await self._events.emit_async("reconnecting", attempt)
+            await self._events.emit_async(self._events.own("reconnecting"), attempt)
             await asyncio.sleep(self._reconnect.delay(attempt))
             try:
                 ws = await self._dial()
@@ -206,13 +235,13 @@ class AsyncSocket(Generic[R]):
                 continue
             self._ws = ws
             self._state = "open"
-            await self._events.emit_async("open")
+            await self._events.emit_async(self._events.own("open"))
             return True
         self._failure = ReconnectFailedError(
             f"the connection dropped and {self._reconnect.max_attempts} reconnect attempts failed"
             + (f"; the last one with: {last}" if last else "")
         )
-        await self._events.emit_async("error", self._failure)
+        await self._events.emit_async(self._events.own("error"), self._failure)
         return False
 
     def _finish(self) -> None:
