@@ -23,8 +23,9 @@ pub fn recognize(channel: &mut Channel, types: &BTreeMap<TypeId, TypeDef>) {
     channel.receive_discriminator = recognize_side(&mut channel.receive, types);
 }
 
-/// `send` + the message name (`sendChat` / `send_chat`), unique within the channel.
-/// A method name given by the spec (Fern `method-name`) is kept.
+/// The message's send method ([`crate::naming::send_method`]: `chat` → `sendChat`,
+/// `SendChat` → `sendChat`), unique within the channel. A method name given by the spec
+/// (Fern `method-name`) is kept.
 fn assign_methods(messages: &mut [Message]) {
     let mut scope = Scope::new();
     for reserved in ["send", "close", "on", "connect"] {
@@ -33,10 +34,7 @@ fn assign_methods(messages: &mut [Message]) {
     for message in messages {
         let wanted = match &message.method {
             Some(method) => method.clone(),
-            None => Name::new(&format!(
-                "send_{}",
-                message.name.snake.trim_end_matches('_')
-            )),
+            None => crate::naming::send_method(&message.name),
         };
         message.method = Some(scope.claim(wanted));
     }

@@ -75,9 +75,8 @@ impl<'a> Loader<'a> {
                 .map(|s| s.trim_end().to_owned())
         };
         Some(Message {
-            method: (direction == Direction::Send)
-                .then(|| crate::naming::send_method(&message_name)),
             name: message_name,
+            method: None,
             direction,
             title: text("title"),
             docs: text("description").or_else(|| text("summary")),

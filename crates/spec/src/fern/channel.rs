@@ -211,13 +211,7 @@ impl Context<'_> {
             };
             let message = Message {
                 name: Name::new(&entry.key),
-                method: m
-                    .str_field("method-name", self.diags)
-                    .map(Name::new)
-                    .or_else(|| {
-                        (direction == Direction::Send)
-                            .then(|| crate::naming::send_method(&Name::new(&entry.key)))
-                    }),
+                method: m.str_field("method-name", self.diags).map(Name::new),
                 direction,
                 title: m.str_field("display-name", self.diags).map(str::to_owned),
                 docs: m
