@@ -28,6 +28,10 @@ pub struct GenerateArgs {
     /// The package version (default: the API's version).
     #[arg(long)]
     package_version: Option<String>,
+    /// A Markdown file (a usage walkthrough) put into the SDK's README after its
+    /// install section.
+    #[arg(long)]
+    guide: Option<PathBuf>,
     /// An AsyncAPI document (.yml/.yaml/.json) or a Fern `definition` folder.
     spec: PathBuf,
 }
@@ -68,9 +72,24 @@ pub fn run(args: &GenerateArgs) -> ExitCode {
         let _ = writeln!(err, "--package-name: {message}");
         return ExitCode::from(2);
     }
+    let guide = match &args.guide {
+        None => None,
+        Some(path) => match std::fs::read_to_string(path) {
+            Ok(text) => Some(text),
+            Err(error) => {
+                let _ = writeln!(
+                    err,
+                    "--guide {}: cannot read it: {error}; give a Markdown file",
+                    path.display()
+                );
+                return ExitCode::from(2);
+            }
+        },
+    };
     let options = Options {
         package_name: args.package_name.clone(),
         package_version: args.package_version.clone(),
+        guide,
     };
     let Some(files) = generate(args.lang, &api, &options) else {
         let _ = writeln!(

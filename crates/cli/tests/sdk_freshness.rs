@@ -11,7 +11,8 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 /// Each official SDK: its language flag, its folder under `sdks/`, its package name.
-/// Keep in step with `scripts/gen-sdks.sh`.
+/// Its README walkthrough is `docs/sdk-walkthrough-<lang>.md`. Keep in step with
+/// `scripts/gen-sdks.sh`.
 const SDKS: [(&str, &str, &str); 3] = [
     ("typescript", "typescript", "@duplex/connector"),
     ("python", "python", "duplex-connector"),
@@ -130,6 +131,8 @@ fn committed_sdks_match_the_generators() {
                 "--out",
             ])
             .arg(&out)
+            .arg("--guide")
+            .arg(root.join(format!("docs/sdk-walkthrough-{lang}.md")))
             .arg(&spec)
             .output()
             .expect("run duplex generate");

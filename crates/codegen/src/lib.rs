@@ -11,6 +11,7 @@
 
 use std::path::PathBuf;
 
+pub mod guide;
 pub mod python;
 pub mod rust;
 pub mod typescript;
@@ -23,6 +24,8 @@ pub struct Options {
     pub package_name: Option<String>,
     /// Overrides the package version taken from the API version.
     pub package_version: Option<String>,
+    /// Markdown (a usage walkthrough) that the README carries after its install section.
+    pub guide: Option<String>,
 }
 
 /// One file of a generated SDK, with its path relative to the output folder.

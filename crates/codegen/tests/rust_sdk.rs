@@ -51,7 +51,7 @@ fn load(path: &Path) -> Api {
 fn generate(api: &Api, package_name: &str) -> Vec<GeneratedFile> {
     let options = Options {
         package_name: Some(package_name.to_owned()),
-        package_version: None,
+        ..Options::default()
     };
     duplex_codegen::rust::generate(api, &options)
 }

@@ -14,7 +14,7 @@ use std::collections::BTreeMap;
 use serde_json::Value;
 
 use crate::ir::{Channel, Message, Recognition, Type, TypeDef, TypeId, TypeKind};
-use crate::naming::{Name, Scope};
+use crate::naming::Scope;
 
 /// Names the send methods and works out recognition for both directions.
 pub fn recognize(channel: &mut Channel, types: &BTreeMap<TypeId, TypeDef>) {

@@ -74,7 +74,10 @@ pub fn generate(api: &Api, options: &Options) -> Vec<GeneratedFile> {
     let src = format!("src/{}", names.module);
     let mut files = vec![
         file("pyproject.toml", package::pyproject(api, &names, options)),
-        file("README.md", package::readme(api, &names)),
+        file(
+            "README.md",
+            crate::guide::insert(package::readme(api, &names), options.guide.as_deref()),
+        ),
         file(
             ".gitignore",
             "__pycache__/\n*.egg-info/\ndist/\n".to_owned(),

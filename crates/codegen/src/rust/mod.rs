@@ -75,7 +75,10 @@ pub fn generate(api: &Api, options: &Options) -> Vec<GeneratedFile> {
     ));
     files.push(file(
         "README.md".into(),
-        readme::generate(api, &package, &modules, &channel_docs),
+        crate::guide::insert(
+            readme::generate(api, &package, &modules, &channel_docs),
+            options.guide.as_deref(),
+        ),
     ));
     files.sort_by(|a, b| a.path.cmp(&b.path));
     files

@@ -57,7 +57,13 @@ pub fn generate(api: &Api, options: &Options) -> Vec<GeneratedFile> {
     let mut files = vec![
         file("package.json", package::package_json(api, options)),
         file("tsconfig.json", package::tsconfig().to_owned()),
-        file("README.md", package::readme(api, &names, options)),
+        file(
+            "README.md",
+            crate::guide::insert(
+                package::readme(api, &names, options),
+                options.guide.as_deref(),
+            ),
+        ),
         file(".gitignore", "node_modules/\ndist/\n".to_owned()),
         file("src/index.ts", package::index(api, &names)),
         file("src/types.ts", types::file(api, &names)),

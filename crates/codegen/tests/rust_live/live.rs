@@ -87,7 +87,7 @@ async fn seed_chat_api_round_trips_and_survives_a_drop() {
         let hi = SendChat {
             message: Some("Hello, world!".into()),
         };
-        socket.send_send_chat(&hi).await.unwrap();
+        socket.send_chat(&hi).await.unwrap();
         assert_eq!(
             next_json(&mut server).await,
             serde_json::json!({"message": "Hello, world!"})
@@ -109,7 +109,7 @@ async fn seed_chat_api_round_trips_and_survives_a_drop() {
             let message = SendChat {
                 message: Some(text.into()),
             };
-            socket.send_send_chat(&message).await.unwrap();
+            socket.send_chat(&message).await.unwrap();
         }
         let (mut server, uri, _) = accept(&listener).await;
         assert_eq!(uri, "/?channel_id=123");

@@ -129,7 +129,7 @@ describe("seed Chat API", () => {
       onMessage: (message) => viaCallback.push(message),
     });
     // Sent before the socket opens: queued, then flushed.
-    socket.sendSendChat({ message: "Hello, world!" });
+    socket.sendChat({ message: "Hello, world!" });
     const first = next<ReceiveChat>((resolve) =>
       socket.on("receiveChat", resolve),
     );

@@ -53,7 +53,7 @@ pub fn load_checked(path: &Path, allow_errors: bool) -> Api {
 pub fn generate(api: &Api, package_name: &str) -> Vec<GeneratedFile> {
     let options = Options {
         package_name: Some(package_name.to_owned()),
-        package_version: None,
+        ..Options::default()
     };
     duplex_codegen::typescript::generate(api, &options)
 }

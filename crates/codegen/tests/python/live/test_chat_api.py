@@ -45,7 +45,7 @@ async def test_typed_send_receive_and_iteration(serve: type[TestServer]) -> None
 
     async with client.root.connect(channel_id="123") as socket:
         socket.on("receive_chat", on_chat)
-        await socket.send_send_chat(SendChat(message="hello"))
+        await socket.send_chat(SendChat(message="hello"))
         first = await socket.recv()
         assert isinstance(first, ReceiveChat)
         assert first.message == "echo: hello"
@@ -65,10 +65,10 @@ async def test_reconnect_keeps_queued_sends_in_order(serve: type[TestServer]) ->
     reconnecting = asyncio.Event()
     async with client.root.connect() as socket:
         socket.on("reconnecting", lambda attempt: reconnecting.set())
-        await socket.send_send_chat(SendChat(message="drop"))
+        await socket.send_chat(SendChat(message="drop"))
         await asyncio.wait_for(reconnecting.wait(), 5)
         for text in ("a", "b", "c"):
-            await socket.send_send_chat(SendChat(message=text))
+            await socket.send_chat(SendChat(message=text))
         replies = [await asyncio.wait_for(socket.recv(), 5) for _ in range(3)]
     assert [r.message for r in replies if isinstance(r, ReceiveChat)] == ["echo: a", "echo: b", "echo: c"]
     assert server.visits[1].received == [{"message": "a"}, {"message": "b"}, {"message": "c"}]
@@ -93,13 +93,13 @@ def test_sync_client(serve: type[TestServer]) -> None:
     reconnecting = threading.Event()
     with client.root.connect(channel_id="9") as socket:
         socket.on("reconnecting", lambda attempt: reconnecting.set())
-        socket.send_send_chat(SendChat(message="hi"))
+        socket.send_chat(SendChat(message="hi"))
         reply = socket.recv(timeout=5)
         assert isinstance(reply, ReceiveChat) and reply.message == "echo: hi"
-        socket.send_send_chat(SendChat(message="drop"))
+        socket.send_chat(SendChat(message="drop"))
         assert reconnecting.wait(5)
-        socket.send_send_chat(SendChat(message="x"))
-        socket.send_send_chat(SendChat(message="bye"))
+        socket.send_chat(SendChat(message="x"))
+        socket.send_chat(SendChat(message="bye"))
         rest = list(socket)
     assert [m.message for m in rest if isinstance(m, ReceiveChat)] == ["echo: x"]
     assert server.visits[1].received == [{"message": "x"}, {"message": "bye"}]

@@ -1,0 +1,47 @@
+//! A hand-written usage walkthrough (`duplex generate --guide FILE`) placed into a
+//! generated README, so a package's README can teach its common tasks in code that its
+//! own tests run. Every language backend calls [`insert`] on the README it wrote.
+
+/// `readme` with `guide` placed just before the heading that follows `## Install`
+/// (or at the end when there is none). No guide leaves `readme` as it is.
+pub fn insert(readme: String, guide: Option<&str>) -> String {
+    let Some(guide) = guide.map(str::trim).filter(|g| !g.is_empty()) else {
+        return readme;
+    };
+    let at = readme
+        .find("\n## Install")
+        .and_then(|install| {
+            let after = install + "\n## Install".len();
+            readme[after..].find("\n## ").map(|next| after + next + 1)
+        })
+        .unwrap_or(readme.len());
+    let (before, rest) = readme.split_at(at);
+    let mut out = String::with_capacity(readme.len() + guide.len() + 2);
+    out.push_str(before);
+    if !before.ends_with("\n\n") {
+        out.push_str(if before.ends_with('\n') { "\n" } else { "\n\n" });
+    }
+    out.push_str(guide);
+    out.push_str("\n");
+    if !rest.is_empty() {
+        out.push('\n');
+        out.push_str(rest);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::insert;
+
+    #[test]
+    fn goes_after_the_install_section() {
+        let readme = "# X\n\n## Install\n\nnpm i x\n\n## Sockets\n\nmore\n".to_owned();
+        assert_eq!(
+            insert(readme.clone(), Some("## Walkthrough\n\nstep\n")),
+            "# X\n\n## Install\n\nnpm i x\n\n## Walkthrough\n\nstep\n\n## Sockets\n\nmore\n"
+        );
+        assert_eq!(insert(readme.clone(), None), readme);
+        assert_eq!(insert("# X\n".to_owned(), Some("## G")), "# X\n\n## G\n");
+    }
+}

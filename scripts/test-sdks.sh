@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# Live tests of the three official SDKs (sdks/{typescript,python,rust}) against a real
+# `duplex serve` (echo agents, SQLite in a temp dir, random port), each with its own
+# language's runner: node --test (compiled with the repo's pinned tsc), pytest (the
+# venv), cargo test (the SDK crate builds alone). Each suite starts and restarts its own
+# servers from the binary at $DUPLEX_BIN.
+#
+# Usage: scripts/test-sdks.sh [typescript|python|rust]...   (default: all three)
+# Needs: scripts/env.sh sourced (venv, node_modules); builds duplex-cli if DUPLEX_BIN is unset.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$PWD
+
+target="${CARGO_TARGET_DIR:-$HOME/.cache/duplex/target}"
+if [ -z "${DUPLEX_BIN:-}" ]; then
+  cargo build -q -p duplex-cli
+  DUPLEX_BIN="$target/debug/duplex"
+fi
+export DUPLEX_BIN
+
+langs=("$@")
+[ ${#langs[@]} -gt 0 ] || langs=(typescript python rust)
+
+for lang in "${langs[@]}"; do
+  start=$(date +%s)
+  case "$lang" in
+    typescript)
+      rm -rf sdks/typescript/test/.build
+      node_modules/.bin/tsc -p sdks/typescript/test/tsconfig.json
+      node --test --test-concurrency=1 --test-timeout=120000 sdks/typescript/test/.build/test/live.test.js
+      ;;
+    python)
+      PYTHONPATH="$root/sdks/python/src" python -m pytest -q -p no:cacheprovider sdks/python/tests
+      ;;
+    rust)
+      cargo test -q --manifest-path sdks/rust/Cargo.toml -- --test-threads=1
+      ;;
+    *)
+      echo "scripts/test-sdks.sh: unknown SDK \`$lang\`; use typescript, python or rust" >&2
+      exit 2
+      ;;
+  esac
+  echo "test-sdks: $lang passed in $(( $(date +%s) - start )) s"
+done
