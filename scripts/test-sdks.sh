@@ -30,7 +30,8 @@ for lang in "${langs[@]}"; do
       node --test --test-concurrency=1 --test-timeout=120000 sdks/typescript/test/.build/test/live.test.js
       ;;
     python)
-      PYTHONPATH="$root/sdks/python/src" python -m pytest -q -p no:cacheprovider sdks/python/tests
+      PYTHONPATH="$root/sdks/python/src:$root/sdks/python/tests" python -m pytest -q -p no:cacheprovider \
+        -o asyncio_mode=auto -o asyncio_default_fixture_loop_scope=function sdks/python/tests
       ;;
     rust)
       cargo test -q --manifest-path sdks/rust/Cargo.toml -- --test-threads=1
