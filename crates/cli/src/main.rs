@@ -3,6 +3,7 @@
 mod bench;
 mod check;
 mod generate;
+mod logging;
 mod serve;
 
 use std::process::ExitCode;

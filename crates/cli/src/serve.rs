@@ -13,6 +13,8 @@ use std::process::ExitCode;
 
 use duplex_connector::config::{Config, DEFAULT_SECRET_ENV, Secret};
 
+use crate::logging::{self, LogFormat};
+
 #[derive(Debug, clap::Args)]
 pub struct ServeArgs {
     /// The config file (see docs/configuration.md). Without it: one connector at /ws.
@@ -26,14 +28,8 @@ pub struct ServeArgs {
     log_format: LogFormat,
 }
 
-#[derive(Debug, Clone, Copy, clap::ValueEnum)]
-enum LogFormat {
-    Plain,
-    Json,
-}
-
 pub fn run(args: &ServeArgs) -> ExitCode {
-    init_logging(args.log_format);
+    logging::init(args.log_format);
     let Some(mut config) = load_config(args) else {
         return ExitCode::from(1);
     };
@@ -119,18 +115,6 @@ fn load_config(args: &ServeArgs) -> Option<Config> {
             eprintln!("{errors}");
             None
         }
-    }
-}
-
-fn init_logging(format: LogFormat) {
-    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    let builder = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr);
-    match format {
-        LogFormat::Plain => builder.init(),
-        LogFormat::Json => builder.json().init(),
     }
 }
 
