@@ -6,6 +6,10 @@
 //! a strongly connected component of more than one node, or refers to itself. The
 //! components come from an iterative Tarjan walk, so deep graphs cannot overflow the
 //! stack.
+//!
+//! A cycle with nothing but aliases and `allOf` parts on it (`A = B`, `B = A`, or
+//! `A = allOf[A]`) is different: no value has that shape and no language can declare
+//! it, so [`unguarded_cycles`] finds them for the loaders to report as errors.
 
 use std::collections::BTreeMap;
 
@@ -27,6 +31,34 @@ pub fn mark_cycles(types: &mut BTreeMap<TypeId, TypeDef>) {
     for (def, is_cyclic) in types.values_mut().zip(cyclic) {
         def.cyclic = is_cyclic;
     }
+}
+
+/// The definitions that reach themselves through aliases and `allOf` parts alone, with
+/// no object, union, array or map in between.
+pub fn unguarded_cycles(types: &BTreeMap<TypeId, TypeDef>) -> Vec<&TypeId> {
+    let ids: Vec<&TypeId> = types.keys().collect();
+    let index_of = |id: &TypeId| ids.binary_search(&id).ok();
+    let edges: Vec<Vec<usize>> = types
+        .values()
+        .map(|def| {
+            let direct: Vec<&Type> = match &def.kind {
+                TypeKind::Alias { target } => vec![target],
+                TypeKind::AllOf { parts } => parts.iter().collect(),
+                TypeKind::Object(_) | TypeKind::Enum(_) | TypeKind::Union(_) => Vec::new(),
+            };
+            direct
+                .into_iter()
+                .filter_map(|ty| match ty {
+                    Type::Ref(id) => index_of(id),
+                    _ => None,
+                })
+                .collect()
+        })
+        .collect();
+    ids.iter()
+        .zip(cyclic_nodes(&edges))
+        .filter_map(|(id, cyclic)| cyclic.then_some(*id))
+        .collect()
 }
 
 /// The ids a definition refers to directly.

@@ -120,6 +120,19 @@ pub(crate) fn load(path: &Path, root: Node) -> Loaded {
         crate::recognize::recognize(channel, &loader.types);
     }
     crate::cycles::mark_cycles(&mut loader.types);
+    for id in crate::cycles::unguarded_cycles(&loader.types) {
+        let at = files
+            .resolve(&id.0, files.main_root())
+            .map_or_else(|_| files.main_root().location(), |t| t.node.location());
+        loader.diags.push(
+            Diagnostic::error(
+                "E0203",
+                format!("circular schema `{}`: it is only an alias or `allOf` of itself, so no value has its shape", id.0),
+                at,
+            )
+            .with_hint("put an object, array or union between the schema and its own `$ref`, or remove the reference"),
+        );
+    }
     check_resumes(&loader.resumes, &channels, &mut loader.diags);
     let schema_diags =
         validate::validate(&files, &version, &loader.covered, &loader.v3_style_servers);

@@ -104,6 +104,9 @@ pub(crate) fn load_definition(dir: &Path) -> Loaded {
 
     let shaped = shape::shape(&drafts, &mut diags);
     let types = finish::finish(shaped, &channels);
+    for id in crate::cycles::unguarded_cycles(&types) {
+        diags.push(circular_alias(&files, &root, &id.0));
+    }
     for channel in &mut channels {
         crate::recognize::recognize(channel, &types);
     }
@@ -124,6 +127,29 @@ pub(crate) fn load_definition(dir: &Path) -> Loaded {
         api: Some(api),
         diagnostics: diags,
     }
+}
+
+/// F0110 for a type that is only an alias of itself (`A: B`, `B: A`), at its declaration.
+fn circular_alias(files: &[FernFile], root: &Path, id: &str) -> Diagnostic {
+    let (rel, name) = id.split_once("#types/").unwrap_or((id, ""));
+    let file = files.iter().find(|f| f.rel == rel);
+    let at = file
+        .and_then(|f| f.root.get("types")?.entry(name))
+        .map(|entry| entry.key_pos.location())
+        .or_else(|| file.map(|f| f.root.location()))
+        .unwrap_or_else(|| Location {
+            file: root.join(rel),
+            line: 1,
+            column: 1,
+        });
+    Diagnostic::error(
+        "F0110",
+        format!(
+            "`{name}` is an alias of itself (through other aliases), so no value has its shape"
+        ),
+        at,
+    )
+    .with_hint("make one type of the loop an object, list or union, or point an alias elsewhere")
 }
 
 /// The name and namespace of the channel in each file that has one. A channel is
