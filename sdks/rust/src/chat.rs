@@ -68,6 +68,78 @@ impl ChatServerMessage {
             _ => Ok(Self::Unknown(value)),
         }
     }
+
+    /// The message if it is a `connected`, else `None`.
+    pub fn into_connected(self) -> ::std::option::Option<crate::types::Connected> {
+        match self {
+            Self::Connected(message) => Some(message),
+            _ => None,
+        }
+    }
+
+    /// The message if it is a `pong`, else `None`.
+    pub fn into_pong(self) -> ::std::option::Option<crate::types::Pong> {
+        match self {
+            Self::Pong(message) => Some(message),
+            _ => None,
+        }
+    }
+
+    /// The message if it is a `history`, else `None`.
+    pub fn into_history(self) -> ::std::option::Option<crate::types::History> {
+        match self {
+            Self::History(message) => Some(message),
+            _ => None,
+        }
+    }
+
+    /// The message if it is a `ack`, else `None`.
+    pub fn into_ack(self) -> ::std::option::Option<crate::types::Ack> {
+        match self {
+            Self::Ack(message) => Some(message),
+            _ => None,
+        }
+    }
+
+    /// The message if it is a `streamStart`, else `None`.
+    pub fn into_stream_start(self) -> ::std::option::Option<crate::types::StreamStart> {
+        match self {
+            Self::StreamStart(message) => Some(message),
+            _ => None,
+        }
+    }
+
+    /// The message if it is a `streamChunk`, else `None`.
+    pub fn into_stream_chunk(self) -> ::std::option::Option<crate::types::StreamChunk> {
+        match self {
+            Self::StreamChunk(message) => Some(message),
+            _ => None,
+        }
+    }
+
+    /// The message if it is a `streamEnd`, else `None`.
+    pub fn into_stream_end(self) -> ::std::option::Option<crate::types::StreamEnd> {
+        match self {
+            Self::StreamEnd(message) => Some(message),
+            _ => None,
+        }
+    }
+
+    /// The message if it is a `response`, else `None`.
+    pub fn into_response(self) -> ::std::option::Option<crate::types::Response> {
+        match self {
+            Self::Response(message) => Some(message),
+            _ => None,
+        }
+    }
+
+    /// The message if it is a `error`, else `None`.
+    pub fn into_error(self) -> ::std::option::Option<crate::types::Error> {
+        match self {
+            Self::Error(message) => Some(message),
+            _ => None,
+        }
+    }
 }
 
 impl ::std::str::FromStr for ChatServerMessage {
@@ -188,6 +260,22 @@ impl ChatSocket {
         message: &crate::types::HistoryRequest,
     ) -> ::std::result::Result<(), crate::Error> {
         self.send_json(message)
+    }
+
+    /// Receives until `pick` returns `Some` (an `into_<message>` accessor of the received
+    /// enum, or a closure that also checks an id) and returns that; messages before it are
+    /// skipped.
+    /// [`Error::Closed`](crate::Error::Closed) when the socket closes for good first.
+    pub async fn wait_for<T>(
+        &mut self,
+        mut pick: impl FnMut(ChatServerMessage) -> ::std::option::Option<T>,
+    ) -> ::std::result::Result<T, crate::Error> {
+        while let ::std::option::Option::Some(item) = self.recv().await {
+            if let ::std::option::Option::Some(found) = pick(item?) {
+                return Ok(found);
+            }
+        }
+        Err(crate::Error::Closed)
     }
 
     /// The next message, or `None` once the socket is closed for good.

@@ -33,7 +33,14 @@ pub struct Summary {
 }
 
 /// The socket's own methods, which message methods must not take.
-const SOCKET_METHODS: &[&str] = &["recv", "close", "status", "watch_status", "send_json"];
+const SOCKET_METHODS: &[&str] = &[
+    "recv",
+    "close",
+    "status",
+    "watch_status",
+    "send_json",
+    "wait_for",
+];
 
 pub fn generate(channel: &Channel, types: &mut Types<'_>) -> Generated {
     let base = &channel.name.pascal;
@@ -157,6 +164,7 @@ pub fn generate(channel: &Channel, types: &mut Types<'_>) -> Generated {
             "}",
             |w| dispatch(w, channel, &receives),
         );
+        super::picking::accessors(w, &receives);
     });
 
     // The channel handle.
@@ -307,6 +315,7 @@ pub fn generate(channel: &Channel, types: &mut Types<'_>) -> Generated {
             w.line("}");
             w.line("");
         }
+        super::picking::wait_for(w, &received);
         w.line("/// The next message, or `None` once the socket is closed for good.");
         w.line("pub async fn recv(&mut self) -> ::std::option::Option<Received> {");
         w.line("    let item = self.connection.recv_text().await?;");

@@ -16,6 +16,7 @@
 mod channels;
 mod client;
 pub mod manifest;
+mod picking;
 mod readme;
 mod resume;
 mod rustdoc;
