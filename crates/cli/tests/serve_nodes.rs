@@ -1,6 +1,7 @@
 //! Several `duplex serve` nodes sharing one PostgreSQL store (issue 9): a node SIGKILLed
 //! in the middle of a reply loses nothing that was acknowledged, the client resumes its
-//! session on another node and is told which reply was cut off; and nodes serving at
+//! session on another node and is told which replies were cut off (the running one and
+//! the one queued behind it); and nodes serving at
 //! the same time agree on session ids, message numbers and `max_messages`.
 //!
 //! Each test has its own database on the local PostgreSQL (`DUPLEX_TEST_POSTGRES`,
@@ -42,6 +43,11 @@ async fn a_session_survives_its_node_being_killed_mid_reply() {
         .await;
     assert_eq!(client.until("ack").await["message_number"], 2);
     client.until("stream_chunk").await;
+    // A message queued behind the running reply: acknowledged, not yet answered.
+    client
+        .send(json!({"type": "message", "id": "m2b", "payload": {"message": "queued", "agent": "fast"}}))
+        .await;
+    assert_eq!(client.until("ack").await["message_number"], 3);
     client.until("stream_chunk").await;
     a.kill_9();
     // The client sees its connection drop, with no end event for m2.
@@ -57,7 +63,7 @@ async fn a_session_survives_its_node_being_killed_mid_reply() {
     assert_eq!(resumed["resumed"], true);
     assert_eq!(
         resumed["interrupted"],
-        json!([{"id": "m2", "agent": "slow"}])
+        json!([{"id": "m2", "agent": "slow"}, {"id": "m2b", "agent": "fast"}])
     );
     client.send(json!({"type": "history"})).await;
     let history = client.until("history").await;
@@ -68,6 +74,8 @@ async fn a_session_survives_its_node_being_killed_mid_reply() {
             ("agent", "m1", 1, Some("completed"), "first turn here"),
             ("user", "m2", 2, None, "slow one"),
             ("agent", "m2", 2, Some("interrupted"), ""),
+            ("user", "m2b", 3, None, "queued"),
+            ("agent", "m2b", 3, Some("interrupted"), ""),
         ],
     );
 
@@ -82,14 +90,14 @@ async fn a_session_survives_its_node_being_killed_mid_reply() {
     client
         .send(json!({"type": "message", "id": "m3", "payload": {"message": "again", "agent": "fast"}}))
         .await;
-    assert_eq!(client.until("ack").await["message_number"], 3);
+    assert_eq!(client.until("ack").await["message_number"], 4);
     let end = client.until("stream_end").await;
     assert_eq!(end["status"], "completed");
-    // Memory on node B: the completed turn (3 + 3 words), m2's message (2), m3 (1);
-    // not the interrupted reply.
-    assert_eq!(end["token_usage"]["prompt_tokens"], 3 + 3 + 2 + 1);
+    // Memory on node B: the completed turn (3 + 3 words), the messages m2 (2) and m2b
+    // (1), and m3 (1); not the interrupted replies.
+    assert_eq!(end["token_usage"]["prompt_tokens"], 3 + 3 + 2 + 1 + 1);
 
-    // A second resume reports nothing new: m2 was reported once.
+    // A second resume reports nothing new: each interrupted reply is reported once.
     drop(client);
     let (mut client, resumed) = Client::open(&b.url(), Some(&session_id)).await;
     assert_eq!(resumed["resumed"], true);
@@ -108,8 +116,10 @@ async fn a_session_survives_its_node_being_killed_mid_reply() {
             ("agent", "m1", 1, Some("completed"), "first turn here"),
             ("user", "m2", 2, None, "slow one"),
             ("agent", "m2", 2, Some("interrupted"), ""),
-            ("user", "m3", 3, None, "again"),
-            ("agent", "m3", 3, Some("completed"), "again"),
+            ("user", "m2b", 3, None, "queued"),
+            ("agent", "m2b", 3, Some("interrupted"), ""),
+            ("user", "m3", 4, None, "again"),
+            ("agent", "m3", 4, Some("completed"), "again"),
         ],
     );
 }

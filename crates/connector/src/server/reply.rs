@@ -1,8 +1,10 @@
 //! One agent's reply to one message: `stream_start`, chunks, then the end event, with
-//! the reply stored as it starts and as it ends.
+//! the reply stored as it ends.
 //!
 //! The session queues `stream_start` itself, before this task runs, so that it always
-//! follows the message's `ack` directly.
+//! follows the message's `ack` directly. It also records the reply as `streaming` when
+//! it accepts the message (queued or not), so a node that dies leaves every reply it
+//! owed on record, to be reported as interrupted on resume.
 //!
 //! Invariant: a reply's end event (`stream_end` or `response`) is queued only after
 //! `finish_reply` returned, so a client that saw the end of a reply will find it in
@@ -85,13 +87,6 @@ pub(super) async fn run(job: ReplyJob) {
     } = job;
     let session_id = request.session_id.clone();
     let id = request.message_id.clone();
-    if let Err(err) = store
-        .begin_reply(&session_id, &id, &agent_name, now_ms())
-        .await
-    {
-        tracing::error!(error = %err, %session_id, message_id = %id, agent = %agent_name, "cannot record the start of a reply");
-    }
-
     let mut text = String::new();
     let mut usage: Option<TokenUsage> = None;
     let mut failure: Option<ErrorBody> = None;

@@ -493,6 +493,19 @@ impl Session {
             self.error(Some(id), ErrorCode::InvalidMessage, message);
             return None;
         }
+        // Each reply is on record as `streaming` from now on, queued or not: if this node
+        // dies before the reply ends, a resume anywhere reports it as interrupted.
+        for agent in &agents {
+            if let Err(err) = self
+                .connector
+                .shared
+                .store
+                .begin_reply(&session_id, &id, agent, now_ms())
+                .await
+            {
+                tracing::error!(error = %err, %session_id, message_id = %id, %agent, "cannot record the start of a reply");
+            }
+        }
         self.last_activity = Instant::now();
         let turn = PendingTurn {
             id,
