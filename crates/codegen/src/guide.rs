@@ -22,7 +22,7 @@ pub fn insert(readme: String, guide: Option<&str>) -> String {
         out.push_str(if before.ends_with('\n') { "\n" } else { "\n\n" });
     }
     out.push_str(guide);
-    out.push_str("\n");
+    out.push('\n');
     if !rest.is_empty() {
         out.push('\n');
         out.push_str(rest);
