@@ -487,25 +487,34 @@ impl Session {
             |entry: &HistoryEntry| entry.message_id == id && entry.role == EntryRole::Agent;
         if history.iter().any(answered) {
             // A resend (say, after a reconnect): same ack, no second answer.
-            let message = format!(
-                "the message `{id}` was already answered; its replies are in the session history. Give each new message its own id, or none"
-            );
-            self.error(Some(id), ErrorCode::InvalidMessage, message);
-            return None;
+            return self.already_answered(id);
         }
-        // Each reply is on record as `streaming` from now on, queued or not: if this node
-        // dies before the reply ends, a resume anywhere reports it as interrupted.
-        for agent in &agents {
-            if let Err(err) = self
+        // Each reply is claimed by recording it as `streaming`, queued or not. The first
+        // connection (on any node) to record it answers it, so a resend racing its first
+        // copy (both past the check above) is never answered twice; and if this node dies
+        // before the reply ends, a resume anywhere reports it as interrupted.
+        let mut claimed = Vec::with_capacity(agents.len());
+        for agent in agents {
+            match self
                 .connector
                 .shared
                 .store
-                .begin_reply(&session_id, &id, agent, now_ms())
+                .begin_reply(&session_id, &id, &agent, now_ms())
                 .await
             {
-                tracing::error!(error = %err, %session_id, message_id = %id, %agent, "cannot record the start of a reply");
+                Ok(()) => claimed.push(agent),
+                Err(StoreError::AlreadyExists { .. }) => {}
+                Err(err) => {
+                    // Answer anyway: `finish_reply` stores the reply whether or not it began.
+                    tracing::error!(error = %err, %session_id, message_id = %id, %agent, "cannot record the start of a reply");
+                    claimed.push(agent);
+                }
             }
         }
+        if claimed.is_empty() {
+            return self.already_answered(id);
+        }
+        let agents = claimed;
         self.last_activity = Instant::now();
         let turn = PendingTurn {
             id,
@@ -522,6 +531,15 @@ impl Session {
         } else {
             self.queue.push_back(turn);
         }
+        None
+    }
+
+    /// Refuses a message whose replies another copy of it already started.
+    fn already_answered(&self, id: String) -> Option<End> {
+        let message = format!(
+            "the message `{id}` was already answered; its replies are in the session history. Give each new message its own id, or none"
+        );
+        self.error(Some(id), ErrorCode::InvalidMessage, message);
         None
     }
 
