@@ -6,6 +6,9 @@
 //! JSON pointer into the document, which [`Node::pointer`] maps back to a position.
 //! For `oneOf`/`anyOf` failures, the deepest error of any branch is reported, which
 //! is nearly always the real fault rather than "matches none of the alternatives".
+//! The 2.x schemas leave binding objects open; [`bindings`] checks those (`E0402`).
+
+mod bindings;
 
 use std::collections::HashSet;
 use std::sync::OnceLock;
@@ -85,10 +88,7 @@ pub(super) fn validate(
             continue;
         }
         let pointer = error.instance_path().as_str().to_owned();
-        if covered
-            .iter()
-            .any(|c| pointer == *c || pointer.starts_with(&format!("{c}/")))
-        {
+        if is_covered(covered, &pointer) {
             continue;
         }
         let diag = diagnostic(locate(files, root, &pointer), &pointer, error);
@@ -97,10 +97,46 @@ pub(super) fn validate(
         }
         out.push(diag);
         if out.len() >= MAX_ERRORS {
-            break;
+            return out;
+        }
+    }
+    if !inliner.v3 {
+        for fault in bindings::check(&instance) {
+            if is_covered(covered, &fault.pointer) {
+                continue;
+            }
+            let node = locate(files, root, &fault.pointer);
+            let location = fault
+                .key
+                .as_deref()
+                .and_then(|key| node.entry(key))
+                .map_or_else(|| node.location(), |e| e.key_pos.location());
+            let diag = if fault.warning {
+                Diagnostic::warning("W0403", fault.message, location)
+                    .with_hint("use a `bindingVersion` the binding's specification lists")
+            } else {
+                Diagnostic::error("E0402", fault.message, location)
+                    .with_hint("see the binding's specification (github.com/asyncapi/bindings)")
+            };
+            if out.iter().any(|d| d.location == diag.location) {
+                continue;
+            }
+            out.push(diag);
+            if out.len() >= MAX_ERRORS {
+                break;
+            }
         }
     }
     out
+}
+
+/// Whether `pointer` is at or below a place a precise diagnostic already explains.
+fn is_covered(covered: &[String], pointer: &str) -> bool {
+    covered.iter().any(|c| {
+        pointer
+            .strip_prefix(c.as_str())
+            .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
+    })
 }
 
 /// Rewrites the 2.x server `key`, written with 3.0's `host` (and `pathname`), into
@@ -123,7 +159,7 @@ fn as_url_server(instance: &mut Json, key: &str) {
 }
 
 /// For `oneOf`/`anyOf` failures, the error that got deepest into the document.
-fn deepest<'e>(error: &'e ValidationError<'e>) -> &'e ValidationError<'e> {
+pub(super) fn deepest<'e>(error: &'e ValidationError<'e>) -> &'e ValidationError<'e> {
     let context = match error.kind() {
         ValidationErrorKind::OneOfNotValid { context } | ValidationErrorKind::AnyOf { context } => {
             context
