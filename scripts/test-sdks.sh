@@ -6,15 +6,16 @@
 # servers from the binary at $DUPLEX_BIN.
 #
 # Usage: scripts/test-sdks.sh [typescript|python|rust]...   (default: all three)
-# Needs: scripts/env.sh sourced (venv, node_modules); builds duplex-cli if DUPLEX_BIN is unset.
+# Needs what scripts/setup.sh installs (the venv, node_modules); builds duplex-cli unless
+# DUPLEX_BIN names a built binary. The Rust SDK builds in $CARGO_TARGET_DIR too.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source scripts/env.sh
 root=$PWD
 
-target="${CARGO_TARGET_DIR:-$HOME/.cache/duplex/target}"
 if [ -z "${DUPLEX_BIN:-}" ]; then
   cargo build -q -p duplex-cli
-  DUPLEX_BIN="$target/debug/duplex"
+  DUPLEX_BIN="$CARGO_TARGET_DIR/debug/duplex"
 fi
 export DUPLEX_BIN
 
