@@ -11,6 +11,8 @@
 
 use std::path::PathBuf;
 
+#[cfg(test)]
+mod fixtures;
 pub mod guide;
 pub mod python;
 pub mod rust;

@@ -411,6 +411,23 @@ mod tests {
     }
 
     #[test]
+    fn messages_keep_their_event_names_and_the_socket_events_move_aside() {
+        let api = crate::fixtures::clashing_api();
+        let names = Names::new(&api, None);
+        let channel = &names.channels[0];
+        assert_eq!(channel.receive_events, ["error", "open"]);
+        assert_eq!(
+            channel.renamed_events,
+            [
+                ("error", "socket_error".to_owned()),
+                ("open", "socket_open".to_owned())
+            ]
+        );
+        assert_eq!(channel.send_methods, ["send_chat"]);
+        assert_eq!(channel.resume, None);
+    }
+
+    #[test]
     fn module_names_are_identifiers() {
         assert_eq!(module_name("chat-api"), "chat_api");
         assert_eq!(module_name("My.SDK"), "my_sdk");

@@ -261,3 +261,25 @@ fn reserved(words: &[&str]) -> Scope {
     }
     scope
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn messages_keep_their_event_names_and_the_runtime_events_move_aside() {
+        let api = crate::fixtures::clashing_api();
+        let names = Names::new(&api);
+        let members = &names.channels[0].members;
+        assert_eq!(members.receive_events, ["error", "open"]);
+        assert_eq!(
+            members.lifecycle,
+            [
+                ("error", "socketError".to_owned()),
+                ("open", "socketOpen".to_owned())
+            ]
+        );
+        assert_eq!(members.send_methods, ["sendChat"]);
+        assert_eq!(members.resume, None);
+    }
+}
