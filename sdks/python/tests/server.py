@@ -35,6 +35,7 @@ secrets_env = ["SDK_LIVE_SECRET"]
 max_message_size = 1024
 max_messages = 2
 when_busy = "reject"
+auth_timeout = "300ms"
 
 [connectors.expiring]
 path = "/expiring/ws"

@@ -5,14 +5,12 @@ and the error codes a client can cause. Run by scripts/test-sdks.sh (pytest)."""
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import re
 from pathlib import Path
 from typing import Any, cast
 
 import pytest
-from server import SECRET, Server
-from walkthrough import walkthrough
-
 from duplex_connector import (
     AsyncChatSocket,
     AsyncDuplexConnectorClient,
@@ -20,6 +18,10 @@ from duplex_connector import (
     ReconnectOptions,
     types,
 )
+from duplex_connector._runtime.handshake import ConnectPlan, Handshake
+
+from server import SECRET, Server
+from walkthrough import walkthrough
 
 FAST = ReconnectOptions(initial_delay=0.05, max_delay=0.3, max_attempts=60)
 NEVER = ReconnectOptions(enabled=False)
@@ -196,5 +198,20 @@ async def test_unauthorized(server: Server) -> None:
     async with client(server, secret="wrong", reconnect=NEVER).chat.connect() as socket:
         error = await asyncio.wait_for(socket.wait_for(types.Error), 10)
         assert error.code == "unauthorized" and not error.retryable
+        assert [m async for m in socket] == []
+        assert socket.state == "closed"
+
+
+async def test_auth_timeout(server: Server, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A client whose auth message never arrives (the plan loses it) gets auth_timeout."""
+    resolve = ConnectPlan.resolve
+
+    async def without_first_message(plan: ConnectPlan) -> Handshake:
+        return dataclasses.replace(await resolve(plan), first_messages=[])
+
+    monkeypatch.setattr(ConnectPlan, "resolve", without_first_message)
+    async with client(server, "/strict", reconnect=NEVER).chat.connect() as socket:
+        error = await asyncio.wait_for(socket.wait_for(types.Error), 10)
+        assert error.code == "auth_timeout" and error.retryable
         assert [m async for m in socket] == []
         assert socket.state == "closed"
