@@ -486,6 +486,47 @@ async fn idle_sessions_expire() {
     server.stop().await;
 }
 
+/// A resume while another connection still streams a reply of the session takes that
+/// reply for cut off and says so; the reply then ends as `interrupted` on its own
+/// connection too, whatever else stops it, so both clients and the store agree.
+async fn a_resume_interrupts_a_reply_running_elsewhere(kind: StoreKind) {
+    let mut server = echo_server(kind, "", "chunks = 1000\ndelay = \"10ms\"").await;
+    let (mut first, connected) = server.connect().await;
+    let session_id = connected["session_id"].clone();
+    first
+        .check(
+            Some(json!({"type": "message", "id": "long", "payload": {"message": "on and on"}})),
+            &[
+                json!({"type": "ack", "id": "long"}),
+                json!({"type": "stream_start", "id": "long"}),
+                json!({"type": "stream_chunk", "id": "long"}),
+            ],
+        )
+        .await;
+    let mut second = server.open("/ws").await;
+    second
+        .check(
+            Some(json!({"secret": SECRET, "session_id": session_id})),
+            &[json!({"type": "connected", "resumed": true,
+                     "interrupted": [{"id": "long", "agent": "assistant"}]})],
+        )
+        .await;
+    // Cancelled after the resume: it still ends as the resume said.
+    first.send(json!({"type": "cancel", "id": "long"})).await;
+    let (chunks, end) = first.collect_reply("long").await;
+    assert_matches_status(&end, "interrupted");
+    let text = end["full_response"].as_str().expect("text").to_owned();
+    // All it streamed, the first chunk (read above) included.
+    assert!(
+        text.starts_with("on") && text.ends_with(&chunks.concat()),
+        "{text}"
+    );
+    let entries = history(&server, &session_id).await;
+    assert_eq!(entries[1].status, Some(EntryStatus::Interrupted));
+    assert_eq!(entries[1].text, text);
+    server.stop().await;
+}
+
 async fn sessions_resume(kind: StoreKind) {
     let mut server = echo_server(kind, "", "").await;
     let (mut client, connected) = server.connect().await;
@@ -803,6 +844,7 @@ async fn health_readiness_and_metrics() {
 }
 
 both_stores!(
+    a_resume_interrupts_a_reply_running_elsewhere,
     streams_a_reply,
     cancel_stops_a_reply,
     messages_queue_behind_a_reply,

@@ -301,6 +301,41 @@ on_both_engines! {
         ]).await;
     }
 
+    async fn a_reply_reported_interrupted_stays_interrupted_when_it_ends(db) {
+        let store = store_with_session(&db).await;
+        store.record_user_message("s1", "m1", "a", None, MAX, 2000).await.unwrap();
+        store.record_user_message("s1", "m2", "b", None, MAX, 2001).await.unwrap();
+        store.begin_reply("s1", "m1", "echo", 2002).await.unwrap();
+        store.begin_reply("s1", "m2", "echo", 2003).await.unwrap();
+        // A resume (another connection) takes both for cut off; then their node ends them.
+        assert_eq!(store.mark_interrupted("s1").await.unwrap().len(), 2);
+        let kept = store
+            .finish_reply("s1", "m1", "echo", "whole text", None, ReplyStatus::Completed, None, 2004)
+            .await
+            .unwrap();
+        assert_eq!(kept, ReplyStatus::Interrupted);
+        let kept = store
+            .finish_reply("s1", "m2", "echo", "part", None, ReplyStatus::Interrupted, None, 2005)
+            .await
+            .unwrap();
+        assert_eq!(kept, ReplyStatus::Interrupted);
+        store.record_user_message("s1", "m3", "c", None, MAX, 2006).await.unwrap();
+        store.begin_reply("s1", "m3", "echo", 2007).await.unwrap();
+        let stored = store
+            .finish_reply("s1", "m3", "echo", "c", None, ReplyStatus::Completed, None, 2008)
+            .await
+            .unwrap();
+        assert_eq!(stored, ReplyStatus::Completed);
+        check_history(&store, &[
+            (EntryRole::User, 1, None, "a", None),
+            (EntryRole::Agent, 1, Some("echo"), "whole text", Some(EntryStatus::Interrupted)),
+            (EntryRole::User, 2, None, "b", None),
+            (EntryRole::Agent, 2, Some("echo"), "part", Some(EntryStatus::Interrupted)),
+            (EntryRole::User, 3, None, "c", None),
+            (EntryRole::Agent, 3, Some("echo"), "c", Some(EntryStatus::Completed)),
+        ]).await;
+    }
+
     async fn two_stores_on_one_database_honour_the_limit_exactly(db) {
         const LIMIT: u32 = 10;
         let (a, b) = (db.open().await, db.open().await);

@@ -168,17 +168,28 @@ pub(super) async fn run(job: ReplyJob) {
             now_ms(),
         )
         .await;
-    if let Err(err) = stored {
-        tracing::error!(error = %err, %session_id, message_id = %id, agent = %agent_name, "cannot store a reply");
-        out.send(&ServerEvent::Error {
-            id: Some(id.clone()),
-            agent: Some(agent_name.clone()),
-            code: ErrorCode::Internal,
-            message: "the reply could not be stored; it will be missing from the history"
-                .to_owned(),
-            retryable: true,
-        });
-    }
+    let outcome = match stored {
+        Ok(ReplyStatus::Interrupted) if outcome != ReplyOutcome::Interrupted => {
+            // A resume (this client reconnecting faster than its drop was noticed, or
+            // another connection to the session) took this reply for cut off and said so.
+            tracing::info!(%session_id, message_id = %id, agent = %agent_name, "the reply was reported interrupted by a resume; ending it so");
+            failure = None;
+            ReplyOutcome::Interrupted
+        }
+        Ok(_) => outcome,
+        Err(err) => {
+            tracing::error!(error = %err, %session_id, message_id = %id, agent = %agent_name, "cannot store a reply");
+            out.send(&ServerEvent::Error {
+                id: Some(id.clone()),
+                agent: Some(agent_name.clone()),
+                code: ErrorCode::Internal,
+                message: "the reply could not be stored; it will be missing from the history"
+                    .to_owned(),
+                retryable: true,
+            });
+            outcome
+        }
+    };
     if let Some(failure) = &failure {
         tracing::warn!(%session_id, message_id = %id, agent = %agent_name, code = failure.code.as_str(), "reply failed: {}", failure.message);
         out.send(&ServerEvent::Error {

@@ -200,6 +200,11 @@ impl Store {
 
     /// Records how `agent`'s reply to `message_id` ended: its full (or partial) text, usage,
     /// status and error. Works whether or not [`Store::begin_reply`] was called first.
+    ///
+    /// Returns the status stored, which is `status` unless a resume already marked the
+    /// reply interrupted ([`Store::mark_interrupted`]) and told its client so: then it stays
+    /// `Interrupted` (with this text), and the caller should end the reply that way too,
+    /// so that the store, the resumed client and this reply's own client agree.
     #[allow(clippy::too_many_arguments)] // Mirrors the reply's stored columns one to one.
     pub async fn finish_reply(
         &self,
@@ -211,7 +216,7 @@ impl Store {
         status: ReplyStatus,
         error: Option<&str>,
         now_ms: i64,
-    ) -> Result<(), StoreError> {
+    ) -> Result<ReplyStatus, StoreError> {
         let tokens = |count: fn(&TokenUsage) -> u64| {
             usage.map(|usage| i64::try_from(count(usage)).unwrap_or(i64::MAX))
         };
@@ -222,16 +227,18 @@ impl Store {
         );
         let estimated = usage.is_some_and(|usage| usage.estimated);
         let status = EntryStatus::from(status).as_str();
-        let written = on_engine!(self, pool => sqlx::query(
+        let stored = on_engine!(self, pool => sqlx::query(
             "INSERT INTO replies (session_id, message_id, agent, status, text, prompt_tokens, \
              candidates_tokens, total_tokens, usage_estimated, error, started_at_ms, finished_at_ms) \
              SELECT session_id, message_id, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11 FROM messages \
              WHERE session_id = $1 AND message_id = $2 \
              ON CONFLICT (session_id, message_id, agent) DO UPDATE SET \
-             status = excluded.status, text = excluded.text, \
+             status = CASE WHEN replies.status = 'interrupted' THEN replies.status \
+             ELSE excluded.status END, text = excluded.text, \
              prompt_tokens = excluded.prompt_tokens, candidates_tokens = excluded.candidates_tokens, \
              total_tokens = excluded.total_tokens, usage_estimated = excluded.usage_estimated, \
-             error = excluded.error, finished_at_ms = excluded.finished_at_ms",
+             error = excluded.error, finished_at_ms = excluded.finished_at_ms \
+             RETURNING status",
         )
         .bind(session_id)
         .bind(message_id)
@@ -244,13 +251,23 @@ impl Store {
         .bind(estimated)
         .bind(error)
         .bind(now_ms)
-        .execute(pool)
+        .fetch_optional(pool)
         .await?
-        .rows_affected());
-        if written == 0 {
+        .map(|row| row.try_get::<String, _>("status"))
+        .transpose()?);
+        let Some(stored) = stored else {
             return Err(message_not_found(session_id, message_id));
+        };
+        match EntryStatus::parse(&stored)? {
+            EntryStatus::Completed => Ok(ReplyStatus::Completed),
+            EntryStatus::Cancelled => Ok(ReplyStatus::Cancelled),
+            EntryStatus::Failed => Ok(ReplyStatus::Failed),
+            EntryStatus::Interrupted => Ok(ReplyStatus::Interrupted),
+            EntryStatus::Streaming => Err(StoreError::Corrupt {
+                what: "replies.status".into(),
+                detail: "a finished reply is still `streaming`".into(),
+            }),
         }
-        Ok(())
     }
 
     /// Marks every reply of the session still `streaming` as `interrupted` and returns their
