@@ -124,7 +124,7 @@ pub struct HistoryEntry {
     pub usage: Option<TokenUsage>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
-    /// When the message was received, or when the reply started.
+    /// When the message was received, or when the reply was begun (its message accepted).
     pub created_at_ms: i64,
     /// When the reply ended.
     #[serde(skip_serializing_if = "Option::is_none")]
