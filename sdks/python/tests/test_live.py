@@ -166,7 +166,7 @@ CASES: list[tuple[str, str, bool, Any]] = [
     ("invalid_json", "", False, lambda s: s._send_frame("{not json")),
     ("invalid_message", "", False, lambda s: s.send(cast(Any, {"type": "nope"}))),
     ("message_too_large", "/strict", True, lambda s: _message(s, "x" * 4096)),
-    ("session_limit_reached", "/strict", True, _over_the_limit),
+    ("session_limit_reached", "/limited", True, _over_the_limit),
     ("busy", "/strict", False, _send_two),
     ("session_expired", "/expiring", True, None),
     ("unknown_agent", "", False, lambda s: _message(s, "hi", "nobody")),

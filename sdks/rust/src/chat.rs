@@ -278,6 +278,14 @@ impl ChatSocket {
         Err(crate::Error::Closed)
     }
 
+    /// Sends a text frame as it is, queued like the typed sends.
+    pub async fn send_raw(
+        &self,
+        text: impl ::std::convert::Into<::std::string::String>,
+    ) -> ::std::result::Result<(), crate::Error> {
+        self.connection.send_text(text.into())
+    }
+
     /// The next message, or `None` once the socket is closed for good.
     pub async fn recv(&mut self) -> ::std::option::Option<Received> {
         let item = self.connection.recv_text().await?;

@@ -192,7 +192,7 @@ const CASES: Case[] = [
   },
   {
     code: "session_limit_reached",
-    prefix: "/strict",
+    prefix: "/limited",
     close: 4003,
     act: async (s) => {
       for (const id of ["l-1", "l-2"]) {

@@ -40,6 +40,7 @@ const SOCKET_METHODS: &[&str] = &[
     "watch_status",
     "send_json",
     "wait_for",
+    "send_raw",
 ];
 
 pub fn generate(channel: &Channel, types: &mut Types<'_>) -> Generated {

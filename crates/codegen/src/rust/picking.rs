@@ -1,6 +1,7 @@
 //! Typed picking of received messages in a generated Rust channel: `into_<message>` on
 //! the received-message enum (`Some` for that variant) and `wait_for` on the socket, so
-//! "wait for the `connected` message" is `socket.wait_for(ChatServerMessage::into_connected)`.
+//! "wait for the `connected` message" is `socket.wait_for(ChatServerMessage::into_connected)`;
+//! and `send_raw`, for a text frame the typed methods cannot express.
 //! Kept apart from `channels.rs` so the channel layout and these helpers change alone.
 
 use duplex_spec::ir::Message;
@@ -84,6 +85,14 @@ pub fn wait_for(w: &mut Writer, received: &str) {
         },
     );
     w.line("    Err(crate::Error::Closed)");
+    w.line("}");
+    w.line("");
+    w.line("/// Sends a text frame as it is, queued like the typed sends.");
+    w.line("pub async fn send_raw(");
+    w.line("    &self,");
+    w.line("    text: impl ::std::convert::Into<::std::string::String>,");
+    w.line(") -> ::std::result::Result<(), crate::Error> {");
+    w.line("    self.connection.send_text(text.into())");
     w.line("}");
     w.line("");
 }

@@ -254,12 +254,13 @@ async fn error_codes_a_client_can_cause() {
     let mut socket = connect(&server, "", "wrong", never.clone()).await;
     expect_error(&mut socket, ErrorCode::Unauthorized, true).await;
 
-    // The typed API cannot send a frame that is not JSON (invalid_json) or not a
-    // message of the protocol at all; an empty message is the invalid one it can send.
+    // A frame that is not JSON (`send_raw`), and an empty message.
     let mut socket = connect(&server, "", SECRET, never.clone()).await;
     within("connected", socket.wait_for(In::into_connected))
         .await
         .unwrap();
+    socket.send_raw("{not json").await.unwrap();
+    expect_error(&mut socket, ErrorCode::InvalidJson, false).await;
     let empty = types::ShortMessage::default();
     socket.send_short_message(&empty).await.unwrap();
     expect_error(&mut socket, ErrorCode::InvalidMessage, false).await;
@@ -283,16 +284,22 @@ async fn error_codes_a_client_can_cause() {
         .await
         .unwrap();
     expect_error(&mut socket, ErrorCode::Busy, false).await;
-    within("b-1's end", socket.wait_for(In::into_stream_end))
+    socket.close().await.unwrap();
+
+    // `/limited` queues (no `busy` race with the end of the previous reply).
+    let mut socket = connect(&server, "/limited", SECRET, never.clone()).await;
+    within("connected", socket.wait_for(In::into_connected))
         .await
         .unwrap();
-    socket
-        .send_message(&message("l-2", "second", None))
-        .await
-        .unwrap();
-    within("l-2's end", socket.wait_for(In::into_stream_end))
-        .await
-        .unwrap();
+    for id in ["l-1", "l-2"] {
+        socket
+            .send_message(&message(id, "short", None))
+            .await
+            .unwrap();
+        within("the end", socket.wait_for(In::into_stream_end))
+            .await
+            .unwrap();
+    }
     socket
         .send_message(&message("l-3", "one too many", None))
         .await

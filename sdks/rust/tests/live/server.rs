@@ -27,8 +27,13 @@ path = "/strict/ws"
 agents = ["slow"]
 secrets_env = ["SDK_LIVE_SECRET"]
 max_message_size = 1024
-max_messages = 2
 when_busy = "reject"
+
+[connectors.limited]
+path = "/limited/ws"
+agents = ["echo"]
+secrets_env = ["SDK_LIVE_SECRET"]
+max_messages = 2
 
 [connectors.expiring]
 path = "/expiring/ws"
