@@ -25,7 +25,7 @@ mod security;
 mod servers;
 mod validate;
 
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::path::Path;
 
 use crate::Loaded;
@@ -64,6 +64,9 @@ pub(crate) struct Loader<'a> {
     /// `x-duplex-first-message.resume.message` values and where they were written,
     /// checked against the channels' received messages once those are loaded.
     resumes: Vec<(String, crate::diagnostics::Location)>,
+    /// `Name::new` of every wire text met so far (property names and enum values repeat
+    /// a lot, and the case conversions were a fifth of a load).
+    names: HashMap<String, Name>,
 }
 
 #[derive(Debug)]
@@ -104,6 +107,7 @@ pub(crate) fn load(path: &Path, root: Node) -> Loaded {
         ids: Vec::new(),
         v3_style_servers: Vec::new(),
         resumes: Vec::new(),
+        names: HashMap::new(),
     };
     let root = At::new(files.main_root(), "");
     let (title, api_version, api_docs) = loader.info(&root);

@@ -9,7 +9,7 @@
 //! converter turns a ref into a [`crate::ir::Type::Ref`] by id instead of descending.
 
 use std::cell::RefCell;
-use std::collections::BTreeMap;
+use std::collections::HashMap;
 use std::path::{Component, Path, PathBuf};
 
 use crate::diagnostics::Diagnostic;
@@ -24,9 +24,18 @@ pub(crate) struct Files {
     main: PathBuf,
     /// The main document's folder: ids are spelled relative to it.
     base: PathBuf,
-    roots: BTreeMap<PathBuf, Node>,
+    /// The main document as it was given (its nodes carry this path), before `main`
+    /// normalised it.
+    main_given: PathBuf,
+    /// Each file by normalised path. A list, compared by bytes: there are few files,
+    /// and hashing or ordering paths component by component cost more than the rest
+    /// of a local `$ref` lookup.
+    roots: Vec<(PathBuf, Node)>,
     /// Warnings found while resolving (resolution itself only returns errors).
     warnings: RefCell<Vec<Diagnostic>>,
+    /// [`Files::display`] of every path asked so far: every `$ref` makes an id, and
+    /// normalising its path each time was a tenth of a Deepgram load.
+    displays: RefCell<HashMap<PathBuf, String>>,
 }
 
 /// Where a `$ref` leads: the node, and a stable id `file#/pointer` for it.
@@ -42,18 +51,21 @@ impl Files {
     /// Takes the parsed main document and loads every file its `$ref`s reach.
     /// Problems reading those files are reported where they are referenced.
     pub fn load(main: &Path, root: Node, diags: &mut Vec<Diagnostic>) -> Files {
+        let main_given = main.to_path_buf();
         let main = normalize(main);
         let base = main.parent().map(Path::to_path_buf).unwrap_or_default();
         let mut files = Files {
             main: main.clone(),
+            main_given,
             base,
-            roots: BTreeMap::new(),
+            roots: Vec::new(),
             warnings: RefCell::new(Vec::new()),
+            displays: RefCell::new(HashMap::new()),
         };
         let mut todo = vec![(main, root)];
         while let Some((path, root)) = todo.pop() {
             for (file, at) in external_refs(&path, &root) {
-                if files.roots.contains_key(&file) || todo.iter().any(|(p, _)| *p == file) {
+                if files.root(&file).is_some() || todo.iter().any(|(p, _)| *p == file) {
                     continue;
                 }
                 if !file.is_file() {
@@ -74,20 +86,42 @@ impl Files {
                     )),
                 }
             }
-            files.roots.insert(path, root);
+            files.roots.push((path, root));
         }
         files
     }
 
     pub fn main_root(&self) -> &Node {
-        &self.roots[&self.main]
+        self.root(&self.main)
+            .map(|(_, node)| node)
+            .expect("the main document is loaded first")
+    }
+
+    /// The file at `path` (normalised, or the main document as given) and its root.
+    fn root(&self, path: &Path) -> Option<(&Path, &Node)> {
+        let path = if path.as_os_str() == self.main_given.as_os_str() {
+            &self.main
+        } else {
+            path
+        };
+        self.roots
+            .iter()
+            .find(|(p, _)| p.as_os_str() == path.as_os_str())
+            .map(|(p, node)| (p.as_path(), node))
     }
 
     /// The id prefix of a file: its path relative to the main document's folder.
     pub fn display(&self, file: &Path) -> String {
-        let file = normalize(file);
-        let rel = file.strip_prefix(&self.base).unwrap_or(&file);
-        rel.to_string_lossy().replace('\\', "/")
+        if let Some(shown) = self.displays.borrow().get(file) {
+            return shown.clone();
+        }
+        let normal = normalize(file);
+        let rel = normal.strip_prefix(&self.base).unwrap_or(&normal);
+        let shown = rel.to_string_lossy().replace('\\', "/");
+        self.displays
+            .borrow_mut()
+            .insert(file.to_path_buf(), shown.clone());
+        shown
     }
 
     /// The stable id of a node inside a file: `file#/pointer`.
@@ -119,7 +153,7 @@ impl Files {
         // A local ref (the common case) names the file its node is in, which is
         // already a key: skip building and normalising a path.
         let local = if file_part.is_empty() {
-            self.roots.get_key_value(&*at.pos.file)
+            self.root(&at.pos.file)
         } else {
             None
         };
@@ -132,7 +166,7 @@ impl Files {
                     let dir = at.pos.file.parent().unwrap_or(Path::new(""));
                     normalize(&dir.join(file_part))
                 };
-                let Some(found) = self.roots.get_key_value(&file) else {
+                let Some(found) = self.root(&file) else {
                     return Err(Diagnostic::error(
                         "E0201",
                         format!(

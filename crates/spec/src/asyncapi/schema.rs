@@ -182,6 +182,37 @@ impl<'a> Loader<'a> {
         TypeId(self.files.id(&at.node.pos.file, &at.pointer))
     }
 
+    /// `Name::new(wire)`, built once per distinct wire text.
+    fn name(&mut self, wire: &str) -> Name {
+        if let Some(name) = self.names.get(wire) {
+            return name.clone();
+        }
+        let name = Name::new(wire);
+        self.names.insert(wire.to_owned(), name.clone());
+        name
+    }
+
+    fn enumeration(&mut self, values: &[Node]) -> Enum {
+        let mut scope = Scope::new();
+        let values = values
+            .iter()
+            .filter(|v| !v.is_null())
+            .map(|v| {
+                let value = v.to_json();
+                let text = match &value {
+                    Json::String(s) => s.clone(),
+                    other => other.to_string(),
+                };
+                EnumValue {
+                    name: scope.claim(self.name(&text)),
+                    value,
+                    docs: None,
+                }
+            })
+            .collect();
+        Enum { values }
+    }
+
     fn claim_type_name(&mut self, node: &Node, hint: &str) -> Name {
         let _ = node;
         self.type_scope.claim(Name::new(hint))
@@ -215,7 +246,7 @@ impl<'a> Loader<'a> {
             && node.get("const").is_none()
             && values.iter().filter(|v| !v.is_null()).count() > 1
         {
-            TypeKind::Enum(enumeration(values))
+            TypeKind::Enum(self.enumeration(values))
         } else if node.get("allOf").is_some() && node.get("const").is_none() {
             self.all_of(at, &name)
         } else if let Some((mode, key)) = union_key(node)
@@ -380,7 +411,7 @@ impl<'a> Loader<'a> {
                 }
             }
             for (key, prop) in part.entries("properties") {
-                let prop_name = Name::new(key);
+                let prop_name = self.name(key);
                 let hint = format!("{}{}", name.pascal, prop_name.pascal);
                 let ty = self.schema_type(&prop, &hint);
                 let mut property = Property {
@@ -509,7 +540,7 @@ impl<'a> Loader<'a> {
                 .as_ref()
                 .and_then(|d| tags[i].iter().find(|(p, _)| p == d).map(|(_, v)| v.clone()));
             let wire = variant_name(member.node, tag.as_ref(), i);
-            let member_name = Name::new(&wire);
+            let member_name = self.name(&wire);
             let ty = self.schema_type(member, &format!("{}{}", name.pascal, member_name.pascal));
             variants.push(Variant {
                 name: scope.claim(member_name),
@@ -624,27 +655,6 @@ fn union_key(node: &Node) -> Option<(UnionMode, &'static str)> {
 
 fn is_null_schema(node: &Node) -> bool {
     node.get("type").and_then(Node::as_str) == Some("null") && node.entries().len() == 1
-}
-
-fn enumeration(values: &[Node]) -> Enum {
-    let mut scope = Scope::new();
-    let values = values
-        .iter()
-        .filter(|v| !v.is_null())
-        .map(|v| {
-            let value = v.to_json();
-            let text = match &value {
-                Json::String(s) => s.clone(),
-                other => other.to_string(),
-            };
-            EnumValue {
-                name: scope.claim(Name::new(&text)),
-                value,
-                docs: None,
-            }
-        })
-        .collect();
-    Enum { values }
 }
 
 /// A schema's documentation: its `description`, else its `title`.
