@@ -7,7 +7,7 @@ mod test_db;
 use std::collections::BTreeSet;
 
 use duplex_connector::store::{
-    EntryRole, EntryStatus, HistoryEntry, ReplyStatus, Store, StoreError,
+    Accepted, EntryRole, EntryStatus, HistoryEntry, ReplyStatus, Store, StoreError,
 };
 use duplex_connector::usage::TokenUsage;
 use serde_json::json;
@@ -360,6 +360,47 @@ on_both_engines! {
         let history = a.history("s1").await.unwrap();
         let numbered: BTreeSet<u32> = history.iter().map(|entry| entry.message_number).collect();
         assert_eq!((history.len(), numbered.len()), (LIMIT as usize, LIMIT as usize));
+    }
+
+    async fn accepting_a_message_claims_its_replies_once(db) {
+        let store = store_with_session(&db).await;
+        let agents = vec!["a".to_owned(), "b".to_owned()];
+        let first = store.accept_message("s1", "m1", "hi", None, &agents, MAX, 2000).await.unwrap();
+        assert_eq!(first, Some(Accepted { number: 1, claimed: agents.clone() }));
+        // Sent again: same number, nothing to answer.
+        let again = store.accept_message("s1", "m1", "hi", None, &agents, MAX, 2001).await.unwrap();
+        assert_eq!(again, Some(Accepted { number: 1, claimed: vec![] }));
+        // A message recorded with no reply begun yet is still claimable.
+        store.record_user_message("s1", "m2", "yo", None, MAX, 2002).await.unwrap();
+        let later = store.accept_message("s1", "m2", "yo", None, &agents[..1], MAX, 2003).await.unwrap();
+        assert_eq!(later, Some(Accepted { number: 2, claimed: vec!["a".to_owned()] }));
+        // The claims are on record: a resume would report them.
+        let streaming = store.mark_interrupted("s1").await.unwrap();
+        assert_eq!(streaming.len(), 3, "{streaming:?}");
+        // At the limit, nothing is stored or claimed.
+        let full = store.accept_message("s1", "m3", "no", None, &agents, 2, 2004).await.unwrap();
+        assert_eq!(full, None);
+        assert_eq!(store.history("s1").await.unwrap().len(), 5);
+    }
+
+    async fn one_of_two_racing_copies_of_a_message_claims_its_replies(db) {
+        let (a, b) = (db.open().await, db.open().await);
+        a.create_session("s1", "/ws", 1000).await.unwrap();
+        let mut tasks = Vec::new();
+        for i in 0..16 {
+            let store = if i % 2 == 0 { a.clone() } else { b.clone() };
+            tasks.push(tokio::spawn(async move {
+                let agents = ["echo".to_owned()];
+                store.accept_message("s1", "dup", "hi", None, &agents, MAX, 2000 + i).await.unwrap()
+            }));
+        }
+        let mut claims = 0;
+        for task in tasks {
+            let accepted = task.await.unwrap().expect("under the limit");
+            assert_eq!(accepted.number, 1);
+            claims += accepted.claimed.len();
+        }
+        assert_eq!(claims, 1);
     }
 
     async fn the_same_message_sent_at_once_through_two_stores_is_counted_once(db) {

@@ -426,21 +426,26 @@ impl Session {
         }
         let id = id.unwrap_or_else(|| format!("msg-{}", uuid::Uuid::new_v4().simple()));
         let context = chat.context.map(Value::Object);
+        // The message and the claims on its replies are one transaction: from the ack on,
+        // every reply it is owed is on record (`streaming`), so if this node dies a resume
+        // anywhere reports them as interrupted; and of two copies of one message racing
+        // (a resend after a reconnect), exactly one is answered.
         let recorded = self
             .connector
             .shared
             .store
-            .record_user_message(
+            .accept_message(
                 &session_id,
                 &id,
                 &chat.message,
                 context.as_ref(),
+                &agents,
                 config.max_messages,
                 now_ms(),
             )
             .await;
-        let number = match recorded {
-            Ok(Some(number)) => number,
+        let (number, claimed) = match recorded {
+            Ok(Some(accepted)) => (accepted.number, accepted.claimed),
             Ok(None) => {
                 let message = format!(
                     "this session reached its limit of {} messages; start a new session",
@@ -471,63 +476,21 @@ impl Session {
             self.error(Some(id), ErrorCode::InvalidMessage, message);
             return None;
         }
-        let history = match self.connector.shared.store.history(&session_id).await {
-            Ok(history) => history,
-            Err(err) => {
-                tracing::error!(error = %err, %session_id, "cannot read the history");
-                self.error(
-                    Some(id),
-                    ErrorCode::Internal,
-                    "the session store is unavailable; try again shortly",
-                );
-                return None;
-            }
-        };
-        let answered =
-            |entry: &HistoryEntry| entry.message_id == id && entry.role == EntryRole::Agent;
-        if history.iter().any(answered) {
+        if claimed.is_empty() {
             // A resend (say, after a reconnect): same ack, no second answer.
             return self.already_answered(id);
         }
-        // Each reply is claimed by recording it as `streaming`, queued or not. The first
-        // connection (on any node) to record it answers it, so a resend racing its first
-        // copy (both past the check above) is never answered twice; and if this node dies
-        // before the reply ends, a resume anywhere reports it as interrupted.
-        let mut claimed = Vec::with_capacity(agents.len());
-        for agent in agents {
-            match self
-                .connector
-                .shared
-                .store
-                .begin_reply(&session_id, &id, &agent, now_ms())
-                .await
-            {
-                Ok(()) => claimed.push(agent),
-                Err(StoreError::AlreadyExists { .. }) => {}
-                Err(err) => {
-                    // Answer anyway: `finish_reply` stores the reply whether or not it began.
-                    tracing::error!(error = %err, %session_id, message_id = %id, %agent, "cannot record the start of a reply");
-                    claimed.push(agent);
-                }
-            }
-        }
-        if claimed.is_empty() {
-            return self.already_answered(id);
-        }
-        let agents = claimed;
         self.last_activity = Instant::now();
         let turn = PendingTurn {
             id,
             number,
             message: chat.message,
             context,
-            agents,
+            agents: claimed,
             received: Instant::now(),
         };
         if self.active.is_none() {
-            self.active = Some(turn.id.clone());
-            let history = history_before(history, turn.number);
-            self.spawn_replies(turn, history, None);
+            self.start(turn).await;
         } else {
             self.queue.push_back(turn);
         }

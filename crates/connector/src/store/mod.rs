@@ -71,6 +71,16 @@ pub struct SessionRecord {
     pub message_count: u32,
 }
 
+/// What [`Store::accept_message`] recorded for a user message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Accepted {
+    /// The message's number in its session (its first number when it was sent before).
+    pub number: u32,
+    /// The agents whose replies this call began (`streaming`): the ones this caller must
+    /// answer. Empty when the message was sent before and its replies were begun then.
+    pub claimed: Vec<String>,
+}
+
 /// How a reply ended, as given to [`Store::finish_reply`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]

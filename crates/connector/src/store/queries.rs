@@ -13,7 +13,9 @@ use sqlx::sqlite::{Sqlite, SqlitePool};
 use sqlx::{Row, Transaction};
 
 use super::connect::Engine;
-use super::{EntryRole, EntryStatus, HistoryEntry, ReplyStatus, SessionRecord, Store, StoreError};
+use super::{
+    Accepted, EntryRole, EntryStatus, HistoryEntry, ReplyStatus, SessionRecord, Store, StoreError,
+};
 use crate::usage::TokenUsage;
 
 /// Runs `$body` with `$pool` bound to whichever pool the store holds.
@@ -103,8 +105,39 @@ impl Store {
         max_messages: u32,
         now_ms: i64,
     ) -> Result<Option<u32>, StoreError> {
+        let accepted = self
+            .accept_message(
+                session_id,
+                message_id,
+                text,
+                context,
+                &[],
+                max_messages,
+                now_ms,
+            )
+            .await?;
+        Ok(accepted.map(|accepted| accepted.number))
+    }
+
+    /// As [`Store::record_user_message`], and in the same transaction begins the replies of
+    /// `agents` (status `streaming`), unless the message was sent before and already has
+    /// replies. So from the moment a message is accepted, every reply it is owed is on
+    /// record (a node that dies leaves them to be found by [`Store::mark_interrupted`]), and
+    /// of two copies of one message racing on two connections or nodes, exactly one claims
+    /// the replies.
+    #[allow(clippy::too_many_arguments)] // The message's columns, its agents, the limit, the clock.
+    pub async fn accept_message(
+        &self,
+        session_id: &str,
+        message_id: &str,
+        text: &str,
+        context: Option<&Value>,
+        agents: &[String],
+        max_messages: u32,
+        now_ms: i64,
+    ) -> Result<Option<Accepted>, StoreError> {
         let context = context.map(Value::to_string);
-        let number = on_engine!(self, pool => {
+        let accepted = on_engine!(self, pool => {
             let mut tx = pool.begin_write().await?;
             // First statement is a write: it takes the session row's lock (PostgreSQL) or the
             // database write lock (SQLite) before anything is read.
@@ -120,43 +153,79 @@ impl Store {
             };
             let count: i64 = row.try_get("message_count")?;
             let existing = sqlx::query(
-                "SELECT message_number FROM messages WHERE session_id = $1 AND message_id = $2",
+                "SELECT message_number, \
+                 EXISTS (SELECT 1 FROM replies r \
+                         WHERE r.session_id = $1 AND r.message_id = $2) AS answered \
+                 FROM messages WHERE session_id = $1 AND message_id = $2",
             )
             .bind(session_id)
             .bind(message_id)
             .fetch_optional(&mut *tx)
             .await?;
-            let number = if let Some(existing) = existing {
-                Some(existing.try_get::<i64, _>("message_number")?)
-            } else if count >= i64::from(max_messages) {
-                None
-            } else {
-                let number = count + 1;
-                sqlx::query("UPDATE sessions SET message_count = $2 WHERE id = $1")
+            let accepted = match existing {
+                Some(existing) if existing.try_get::<bool, _>("answered")? => {
+                    Some((existing.try_get::<i64, _>("message_number")?, Vec::new()))
+                }
+                Some(existing) => Some((existing.try_get::<i64, _>("message_number")?, agents.to_vec())),
+                None if count >= i64::from(max_messages) => None,
+                None => {
+                    let number = count + 1;
+                    sqlx::query("UPDATE sessions SET message_count = $2 WHERE id = $1")
+                        .bind(session_id)
+                        .bind(number)
+                        .execute(&mut *tx)
+                        .await?;
+                    sqlx::query(
+                        "INSERT INTO messages \
+                         (session_id, message_id, message_number, text, context, created_at_ms) \
+                         VALUES ($1, $2, $3, $4, $5, $6)",
+                    )
                     .bind(session_id)
+                    .bind(message_id)
                     .bind(number)
+                    .bind(text)
+                    .bind(context.as_deref())
+                    .bind(now_ms)
                     .execute(&mut *tx)
                     .await?;
-                sqlx::query(
-                    "INSERT INTO messages \
-                     (session_id, message_id, message_number, text, context, created_at_ms) \
-                     VALUES ($1, $2, $3, $4, $5, $6)",
-                )
-                .bind(session_id)
-                .bind(message_id)
-                .bind(number)
-                .bind(text)
-                .bind(context.as_deref())
-                .bind(now_ms)
-                .execute(&mut *tx)
-                .await?;
-                Some(number)
+                    Some((number, agents.to_vec()))
+                }
+            };
+            let accepted = match accepted {
+                Some((number, wanted)) => {
+                    let mut claimed = Vec::with_capacity(wanted.len());
+                    for agent in wanted {
+                        let inserted = sqlx::query(
+                            "INSERT INTO replies \
+                             (session_id, message_id, agent, status, text, started_at_ms) \
+                             VALUES ($1, $2, $3, 'streaming', '', $4) \
+                             ON CONFLICT (session_id, message_id, agent) DO NOTHING",
+                        )
+                        .bind(session_id)
+                        .bind(message_id)
+                        .bind(&agent)
+                        .bind(now_ms)
+                        .execute(&mut *tx)
+                        .await?
+                        .rows_affected();
+                        if inserted == 1 {
+                            claimed.push(agent);
+                        }
+                    }
+                    Some((number, claimed))
+                }
+                None => None,
             };
             tx.commit().await?;
-            number
+            accepted
         });
-        number
-            .map(|number| to_u32("messages.message_number", number))
+        accepted
+            .map(|(number, claimed)| {
+                Ok(Accepted {
+                    number: to_u32("messages.message_number", number)?,
+                    claimed,
+                })
+            })
             .transpose()
     }
 
