@@ -54,8 +54,12 @@ impl Resume {
         self.field
     }
 
-    /// Remembers the value when `text` is the message that carries one.
+    /// Remembers the value when `text` is the message that carries one. Frames that do
+    /// not even mention the property are not parsed (every frame passes through here).
     pub fn observe(&self, text: &str) {
+        if !text.contains(self.property) {
+            return;
+        }
         let Ok(Value::Object(message)) = serde_json::from_str::<Value>(text) else {
             return;
         };
