@@ -7,6 +7,7 @@
 //! all semantic faults are reported together. Secrets live only in [`Secret`], whose
 //! `Debug` hides them; the file itself may only name the variables that hold them.
 
+pub mod demo;
 pub mod duration;
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -17,8 +18,7 @@ use std::time::Duration;
 use serde::Deserialize;
 use toml::Spanned;
 
-use crate::agent::config::{AgentCommon, AgentConfig, AgentKind, DEFAULT_AGENT_TIMEOUT};
-use crate::agent::echo::EchoConfig;
+use crate::agent::config::AgentConfig;
 use duration::HumanDuration;
 
 /// A whole, checked server configuration.
@@ -152,38 +152,6 @@ impl ConnectorConfig {
 }
 
 impl Config {
-    /// The configuration of `duplex serve` without `--config`: one connector at `/ws`
-    /// with one agent named `assistant`, auth on with `secret`.
-    pub fn demo(secret: Secret) -> Config {
-        let agent = AgentConfig {
-            common: AgentCommon {
-                system_prompt: None,
-                max_tokens: None,
-                temperature: None,
-                timeout: DEFAULT_AGENT_TIMEOUT,
-            },
-            kind: AgentKind::Echo(EchoConfig {
-                chunk_words: std::num::NonZeroUsize::MIN,
-                chunks: None,
-                delay: None,
-                fail_after: None,
-            }),
-        };
-        Config {
-            listen: DEFAULT_LISTEN.parse().expect("a valid default address"),
-            store: DEFAULT_STORE.to_owned(),
-            shutdown_grace: Duration::from_secs(10),
-            max_connections: 100_000,
-            connectors: vec![ConnectorConfig::new(
-                "default",
-                "/ws",
-                vec!["assistant".to_owned()],
-                vec![secret],
-            )],
-            agents: BTreeMap::from([("assistant".to_owned(), agent)]),
-        }
-    }
-
     /// Parses and checks `text`, read from `file`; `env` looks up environment variables.
     pub fn from_toml(
         text: &str,

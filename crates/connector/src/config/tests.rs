@@ -2,6 +2,7 @@
 //! rendered form (`file:line:column: message` and hint).
 
 use super::*;
+use crate::agent::config::AgentKind;
 
 fn env(name: &str) -> Option<String> {
     (name == "CHAT_SECRET").then(|| "s3cret".to_owned())

@@ -155,6 +155,8 @@ impl TestServer {
 /// A test client.
 pub struct Client {
     pub ws: WebSocketStream<MaybeTlsStream<TcpStream>>,
+    /// How long [`Client::next`] waits ([`EVENT_WAIT`] unless a test needs longer).
+    pub wait: Duration,
 }
 
 /// What a read ended with, when it was not a text frame.
@@ -171,7 +173,10 @@ impl Client {
         let (ws, _) = tokio_tungstenite::connect_async(request)
             .await
             .expect("WebSocket handshake");
-        Client { ws }
+        Client {
+            ws,
+            wait: EVENT_WAIT,
+        }
     }
 
     pub async fn send(&mut self, value: Value) {
@@ -188,7 +193,7 @@ impl Client {
     /// The next text event, or how the connection ended.
     pub async fn next(&mut self) -> Result<Value, Ended> {
         loop {
-            let frame = tokio::time::timeout(EVENT_WAIT, self.ws.next())
+            let frame = tokio::time::timeout(self.wait, self.ws.next())
                 .await
                 .expect("an event within the wait");
             match frame {

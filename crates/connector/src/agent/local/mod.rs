@@ -28,6 +28,9 @@ pub const DEFAULT_MODEL_FILE: &str = "SmolLM2-135M-Instruct.Q4_1.gguf";
 /// The command that downloads the default model into [`default_model_path`].
 pub const FETCH_MODEL_COMMAND: &str = "scripts/fetch-model.sh";
 
+/// Whether this build can run `kind = "local"` (cargo feature `local-llm`).
+pub const AVAILABLE: bool = cfg!(feature = "local-llm");
+
 /// `[agents.<name>]` settings for `kind = "local"`.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]
