@@ -201,3 +201,23 @@ fn hand_written_tests_and_build_outputs_are_not_compared() {
     let _ = fs::remove_dir_all(&dir);
     assert_eq!(found, ["src/index.ts", "src/tests/kept.ts"]);
 }
+
+#[test]
+fn a_guide_that_cannot_be_read_is_a_clear_error() {
+    let root = repo_root();
+    let out = std::env::temp_dir().join(format!("duplex-sdk-guide-{}", std::process::id()));
+    let run = Command::new(env!("CARGO_BIN_EXE_duplex"))
+        .args(["generate", "--lang", "typescript", "--out"])
+        .arg(&out)
+        .args(["--guide", "/nonexistent/walkthrough.md"])
+        .arg(root.join("docs/connector.asyncapi.yaml"))
+        .output()
+        .expect("run duplex generate");
+    let stderr = String::from_utf8_lossy(&run.stderr);
+    assert_eq!(run.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("--guide /nonexistent/walkthrough.md: cannot read it"),
+        "{stderr}"
+    );
+    assert!(!out.exists(), "nothing is written");
+}
