@@ -10,7 +10,12 @@ import { readFileSync } from "node:fs";
 import { after, before, describe, it } from "node:test";
 import { WebSocket as NodeWebSocket } from "ws";
 
-import { type ChatSocket, type CloseInfo, DuplexConnectorClient, type DuplexConnectorClientOptions } from "../src/index.js";
+import {
+  type ChatSocket,
+  type CloseInfo,
+  DuplexConnectorClient,
+  type DuplexConnectorClientOptions,
+} from "../src/index.js";
 import { SECRET, Server } from "./server.js";
 import { walkthrough } from "./walkthrough.js";
 
@@ -26,22 +31,39 @@ after(async () => {
 
 const FAST = { initialDelayMs: 50, maxDelayMs: 300, maxAttempts: 60 };
 
-function client(prefix = "", options: DuplexConnectorClientOptions = {}): DuplexConnectorClient {
-  return new DuplexConnectorClient({ baseUrl: `${server.url}${prefix}`, secret: SECRET, reconnect: FAST, ...options });
+function client(
+  prefix = "",
+  options: DuplexConnectorClientOptions = {},
+): DuplexConnectorClient {
+  return new DuplexConnectorClient({
+    baseUrl: `${server.url}${prefix}`,
+    secret: SECRET,
+    reconnect: FAST,
+    ...options,
+  });
 }
 
 /** The code block under `## Walkthrough` in the README. */
 function readmeWalkthrough(): string {
-  const readme = readFileSync(new URL("../../../README.md", import.meta.url), "utf8");
+  const readme = readFileSync(
+    new URL("../../../README.md", import.meta.url),
+    "utf8",
+  );
   const section = readme.slice(readme.indexOf("## Walkthrough"));
   const found = /```ts\n([\s\S]*?)```/.exec(section);
-  assert.ok(found?.[1] !== undefined, "the README has a ts code block under ## Walkthrough");
+  assert.ok(
+    found?.[1] !== undefined,
+    "the README has a ts code block under ## Walkthrough",
+  );
   return found[1];
 }
 
 /** The lines between the markers of walkthrough.ts, dedented, behind the README's import. */
 function testedWalkthrough(): string {
-  const source = readFileSync(new URL("../../walkthrough.ts", import.meta.url), "utf8");
+  const source = readFileSync(
+    new URL("../../walkthrough.ts", import.meta.url),
+    "utf8",
+  );
   const lines = source.split("\n");
   const start = lines.findIndex((l) => l.includes("// walkthrough:start"));
   const end = lines.findIndex((l) => l.includes("// walkthrough:end"));
@@ -57,16 +79,22 @@ describe("walkthrough", () => {
   it("runs against the server", async () => {
     const lines: string[] = [];
     const log = console.log;
-    console.log = (...args: unknown[]) => lines.push(args.map(String).join(" "));
+    console.log = (...args: unknown[]) =>
+      lines.push(args.map(String).join(" "));
     try {
       await walkthrough(server.url, SECRET);
     } finally {
       console.log = log;
     }
     assert.match(lines[0] ?? "", /^session \S+ agents echo$/);
-    const chunks = lines.filter((l) => l.startsWith("chunk ")).map((l) => l.slice(6));
+    const chunks = lines
+      .filter((l) => l.startsWith("chunk "))
+      .map((l) => l.slice(6));
     assert.equal(chunks.join(""), "What is the weather like today?");
-    assert.match(lines.find((l) => l.startsWith("tokens")) ?? "", /^tokens \d+$/);
+    assert.match(
+      lines.find((l) => l.startsWith("tokens")) ?? "",
+      /^tokens \d+$/,
+    );
     assert.ok(lines.includes("status cancelled"), lines.join("\n"));
     assert.ok(lines.includes("resumed true true"), lines.join("\n"));
   });
@@ -114,7 +142,10 @@ describe("replies", () => {
     const socket = client().chat.connect();
     try {
       await socket.waitFor("connected");
-      socket.sendMessage({ id: "c-1", payload: { message: "word ".repeat(100) } });
+      socket.sendMessage({
+        id: "c-1",
+        payload: { message: "word ".repeat(100) },
+      });
       await socket.waitFor("streamChunk", (c) => c.id === "c-1");
       socket.sendCancel({ id: "c-1" });
       const end = await socket.waitFor("streamEnd", (e) => e.id === "c-1");
@@ -134,7 +165,10 @@ describe("resume", () => {
       assert.equal(first.resumed ?? false, false);
       socket.sendMessage({ id: "r-1", payload: { message: "remember me" } });
       await socket.waitFor("streamEnd", (e) => e.id === "r-1");
-      const reconnected = socket.waitFor("connected", (c) => c.session_id === first.session_id);
+      const reconnected = socket.waitFor(
+        "connected",
+        (c) => c.session_id === first.session_id,
+      );
       await server.restart();
       const again = await reconnected;
       assert.equal(again.resumed, true);
@@ -174,11 +208,19 @@ interface Case {
 }
 
 const CASES: Case[] = [
-  { code: "unauthorized", options: { secret: "wrong" }, close: 4001, authenticates: false },
+  {
+    code: "unauthorized",
+    options: { secret: "wrong" },
+    close: 4001,
+    authenticates: false,
+  },
   {
     code: "auth_timeout",
     prefix: "/strict",
-    options: { WebSocket: MuteFirstFrame as never, webSocketSupportsHeaders: true },
+    options: {
+      WebSocket: MuteFirstFrame as never,
+      webSocketSupportsHeaders: true,
+    },
     close: 4002,
     authenticates: false,
   },
@@ -211,16 +253,33 @@ const CASES: Case[] = [
     },
   },
   { code: "session_expired", prefix: "/expiring", close: 4004 },
-  { code: "unknown_agent", act: (s) => s.sendMessage({ payload: { message: "hi", agent: "nobody" } }) },
-  { code: "agent_error", prefix: "/failing", act: (s) => s.sendMessage({ payload: { message: "a b c", agent: "broken" } }) },
-  { code: "agent_timeout", prefix: "/failing", act: (s) => s.sendMessage({ payload: { message: "zzz", agent: "sleepy" } }) },
+  {
+    code: "unknown_agent",
+    act: (s) => s.sendMessage({ payload: { message: "hi", agent: "nobody" } }),
+  },
+  {
+    code: "agent_error",
+    prefix: "/failing",
+    act: (s) =>
+      s.sendMessage({ payload: { message: "a b c", agent: "broken" } }),
+  },
+  {
+    code: "agent_timeout",
+    prefix: "/failing",
+    act: (s) => s.sendMessage({ payload: { message: "zzz", agent: "sleepy" } }),
+  },
 ];
 
 describe("errors", () => {
   for (const c of CASES) {
     it(`surfaces ${c.code} as a typed error event${c.close === undefined ? "" : `, then close ${c.close}`}`, async () => {
-      const socket = client(c.prefix, { reconnect: { enabled: false }, ...c.options }).chat.connect();
-      const closed = new Promise<CloseInfo>((resolve) => socket.on("close", resolve));
+      const socket = client(c.prefix, {
+        reconnect: { enabled: false },
+        ...c.options,
+      }).chat.connect();
+      const closed = new Promise<CloseInfo>((resolve) =>
+        socket.on("close", resolve),
+      );
       try {
         if (c.authenticates !== false) {
           await socket.waitFor("connected");

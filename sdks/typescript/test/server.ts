@@ -89,7 +89,9 @@ export class Server {
   static async start(): Promise<Server> {
     const binary = process.env.DUPLEX_BIN;
     if (binary === undefined) {
-      throw new Error("set DUPLEX_BIN to the built duplex binary (scripts/test-sdks.sh does)");
+      throw new Error(
+        "set DUPLEX_BIN to the built duplex binary (scripts/test-sdks.sh does)",
+      );
     }
     const server = new Server(binary);
     await server.#spawn();
@@ -97,16 +99,23 @@ export class Server {
   }
 
   async #spawn(): Promise<void> {
-    const child = spawn(this.#binary, ["serve", "--config", this.#config, "--listen", this.#listen], {
-      env: { ...process.env, SDK_LIVE_SECRET: SECRET },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
+    const child = spawn(
+      this.#binary,
+      ["serve", "--config", this.#config, "--listen", this.#listen],
+      {
+        env: { ...process.env, SDK_LIVE_SECRET: SECRET },
+        stdio: ["ignore", "pipe", "pipe"],
+      },
+    );
     this.#child = child;
     let stderr = "";
     child.stderr?.on("data", (d) => (stderr += String(d)));
     const address = await new Promise<string>((resolve, reject) => {
       let stdout = "";
-      const timer = setTimeout(() => reject(new Error(`duplex serve did not start:\n${stderr}`)), 30_000);
+      const timer = setTimeout(
+        () => reject(new Error(`duplex serve did not start:\n${stderr}`)),
+        30_000,
+      );
       child.stdout?.on("data", (d) => {
         stdout += String(d);
         const found = /listening on http:\/\/(\S+)/.exec(stdout);
@@ -115,7 +124,9 @@ export class Server {
           resolve(found[1]);
         }
       });
-      child.on("exit", (code) => reject(new Error(`duplex serve exited (${code}):\n${stderr}`)));
+      child.on("exit", (code) =>
+        reject(new Error(`duplex serve exited (${code}):\n${stderr}`)),
+      );
     });
     this.#listen = address;
     this.url = `ws://${address}`;

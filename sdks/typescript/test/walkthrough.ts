@@ -19,20 +19,32 @@ export async function walkthrough(url: string, secret: string): Promise<void> {
   // 3. A message with context (`type` is filled in).
   socket.sendMessage({
     id: "msg-1",
-    payload: { message: "What is the weather like today?", context: { location: "New York" } },
+    payload: {
+      message: "What is the weather like today?",
+      context: { location: "New York" },
+    },
   });
 
   // 4. Stream chunks until `stream_end`, and 5. read the token usage.
-  for await (const event of socket.until((e) => e.type === "stream_end" && e.id === "msg-1")) {
+  for await (const event of socket.until(
+    (e) => e.type === "stream_end" && e.id === "msg-1",
+  )) {
     if (event.type === "stream_chunk") console.log("chunk", event.chunk);
-    if (event.type === "stream_end") console.log("tokens", event.token_usage.total_tokens);
+    if (event.type === "stream_end")
+      console.log("tokens", event.token_usage.total_tokens);
   }
 
   // 6. Cancel a reply once it has started.
-  socket.sendMessage({ id: "msg-2", payload: { message: "tell me a long story ".repeat(20) } });
+  socket.sendMessage({
+    id: "msg-2",
+    payload: { message: "tell me a long story ".repeat(20) },
+  });
   await socket.waitFor("streamChunk", (chunk) => chunk.id === "msg-2");
   socket.sendCancel({ id: "msg-2" });
-  const cancelled = await socket.waitFor("streamEnd", (end) => end.id === "msg-2");
+  const cancelled = await socket.waitFor(
+    "streamEnd",
+    (end) => end.id === "msg-2",
+  );
   console.log("status", cancelled.status);
 
   // 7. Resume. A dropped connection resumes by itself; a new socket (say after a
@@ -40,7 +52,11 @@ export async function walkthrough(url: string, secret: string): Promise<void> {
   socket.close();
   const again = client.chat.connect({ sessionId: connected.session_id });
   const resumed = await again.waitFor("connected");
-  console.log("resumed", resumed.resumed, resumed.session_id === connected.session_id);
+  console.log(
+    "resumed",
+    resumed.resumed,
+    resumed.session_id === connected.session_id,
+  );
   again.close();
   // walkthrough:end
 }
