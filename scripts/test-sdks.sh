@@ -26,15 +26,20 @@ for lang in "${langs[@]}"; do
   start=$(date +%s)
   case "$lang" in
     typescript)
+      node_modules/.bin/prettier --check --log-level warn sdks/typescript/test/*.ts
       rm -rf sdks/typescript/test/.build
       node_modules/.bin/tsc -p sdks/typescript/test/tsconfig.json
       node --test --test-concurrency=1 --test-timeout=120000 sdks/typescript/test/.build/test/live.test.js
       ;;
     python)
+      # Linted as the SDK's own files are (from its folder, with its settings).
+      (cd sdks/python && ruff check --no-cache tests && ruff format --no-cache --check --quiet tests)
+      (cd sdks/python && MYPYPATH=src:tests mypy --strict --cache-dir "$DUPLEX_CACHE/mypy-sdk-tests" tests)
       PYTHONPATH="$root/sdks/python/src:$root/sdks/python/tests" python -m pytest -q -p no:cacheprovider \
         -o asyncio_mode=auto -o asyncio_default_fixture_loop_scope=function sdks/python/tests
       ;;
     rust)
+      rustfmt --edition 2024 --check sdks/rust/tests/live/main.rs
       cargo test -q --manifest-path sdks/rust/Cargo.toml -- --test-threads=1
       ;;
     *)

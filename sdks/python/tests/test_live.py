@@ -11,6 +11,9 @@ from pathlib import Path
 from typing import Any, cast
 
 import pytest
+from server import SECRET, Server
+from walkthrough import walkthrough
+
 from duplex_connector import (
     AsyncChatSocket,
     AsyncDuplexConnectorClient,
@@ -19,9 +22,6 @@ from duplex_connector import (
     types,
 )
 from duplex_connector._runtime.handshake import ConnectPlan, Handshake
-
-from server import SECRET, Server
-from walkthrough import walkthrough
 
 FAST = ReconnectOptions(initial_delay=0.05, max_delay=0.3, max_attempts=60)
 NEVER = ReconnectOptions(enabled=False)
