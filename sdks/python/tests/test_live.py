@@ -215,3 +215,13 @@ async def test_auth_timeout(server: Server, monkeypatch: pytest.MonkeyPatch) -> 
         assert error.code == "auth_timeout" and error.retryable
         assert [m async for m in socket] == []
         assert socket.state == "closed"
+
+
+def test_the_blocking_client_resumes_after_the_server_is_killed(server: Server) -> None:
+    blocking = DuplexConnectorClient(base_url=server.url, secret=SECRET, reconnect=FAST)
+    with blocking.chat.connect() as socket:
+        first = socket.wait_for(types.Connected, timeout=10)
+        server.restart()
+        again = socket.wait_for(types.Connected, timeout=30)
+        assert again.resumed and again.session_id == first.session_id
+        assert socket.session_id == first.session_id
