@@ -11,29 +11,12 @@ use std::process::Command;
 
 use duplex_codegen::{GeneratedFile, Options};
 use duplex_spec::ir::Api;
+use sdk_support::{corpus, fern_realtime, load, manifest_dir, run, write};
 
-fn manifest_dir() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
-fn corpus() -> PathBuf {
-    manifest_dir().join("../../../shared/corpus")
-}
+mod sdk_support;
 
 fn seed_chat() -> PathBuf {
     manifest_dir().join("tests/python/fixtures/seed-chat.yml")
-}
-
-/// Fern's `realtime.yml` with its `api.yml`, copied into a folder of their own: the
-/// corpus folder also holds `realtime.older-*.yml`, an older copy that refers to a type
-/// that no longer exists, so the folder as a whole does not load.
-fn fern_realtime() -> tempfile::TempDir {
-    let source = corpus().join("fern/test-definitions/fern/apis/websocket/definition");
-    let dir = tempfile::tempdir().expect("temp dir");
-    for name in ["api.yml", "realtime.yml"] {
-        std::fs::copy(source.join(name), dir.path().join(name)).expect("copy Fern definition");
-    }
-    dir
 }
 
 /// A tool from the venv, or a panic that says how to install it.
@@ -52,47 +35,12 @@ fn venv_tool(name: &str) -> PathBuf {
     tool
 }
 
-/// Loads a spec that must load without errors.
-fn load(path: &Path) -> Api {
-    let loaded = duplex_spec::load(path);
-    assert!(
-        !loaded.has_errors(),
-        "{} does not load: {:#?}",
-        path.display(),
-        loaded.diagnostics
-    );
-    loaded.api.expect("a spec without errors has an IR")
-}
-
 fn generate(api: &Api, package_name: Option<&str>) -> Vec<GeneratedFile> {
     let options = Options {
         package_name: package_name.map(str::to_owned),
         ..Options::default()
     };
     duplex_codegen::python::generate(api, &options)
-}
-
-fn write(files: &[GeneratedFile], dir: &Path) {
-    for file in files {
-        let path = dir.join(&file.path);
-        std::fs::create_dir_all(path.parent().expect("files live in folders"))
-            .expect("create folder");
-        std::fs::write(&path, &file.contents).expect("write generated file");
-    }
-}
-
-/// Runs a command, panicking with its output when it fails.
-fn run(command: &mut Command, what: &str) -> String {
-    let output = command
-        .output()
-        .unwrap_or_else(|e| panic!("{what}: cannot start: {e}"));
-    let text = format!(
-        "{}{}",
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    );
-    assert!(output.status.success(), "{what} failed:\n{text}");
-    text
 }
 
 /// The generated files of a package (without the copied runtime) as one snapshot text.

@@ -12,40 +12,13 @@ use std::process::Command;
 use duplex_codegen::{GeneratedFile, Options};
 use duplex_spec::discover::documents;
 use duplex_spec::ir::Api;
+use sdk_support::{corpus, fern_realtime, load, manifest_dir, run, write};
 
-fn manifest_dir() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
-fn corpus() -> PathBuf {
-    manifest_dir().join("../../../shared/corpus")
-}
+mod sdk_support;
 
 /// The seed's Chat API, with the `protocol: wss` its server lacks (a required field).
 fn seed_chat() -> PathBuf {
     manifest_dir().join("tests/rust_live/seed-chat.yml")
-}
-
-/// Fern's `realtime.yml` with its `api.yml` in a folder of their own: the corpus folder
-/// also holds `realtime.older-*.yml`, which refers to a type that no longer exists.
-fn fern_realtime() -> tempfile::TempDir {
-    let source = corpus().join("fern/test-definitions/fern/apis/websocket/definition");
-    let dir = tempfile::tempdir().expect("temp dir");
-    for name in ["api.yml", "realtime.yml"] {
-        std::fs::copy(source.join(name), dir.path().join(name)).expect("copy Fern definition");
-    }
-    dir
-}
-
-fn load(path: &Path) -> Api {
-    let loaded = duplex_spec::load(path);
-    assert!(
-        !loaded.has_errors(),
-        "{}: {:#?}",
-        path.display(),
-        loaded.diagnostics
-    );
-    loaded.api.expect("an API")
 }
 
 fn generate(api: &Api, package_name: &str) -> Vec<GeneratedFile> {
@@ -63,32 +36,6 @@ fn snapshot_text(files: &[GeneratedFile]) -> String {
         .filter(|f| !f.path.starts_with("src/runtime"))
         .map(|f| format!("=== {} ===\n{}", f.path.display(), f.contents))
         .collect()
-}
-
-fn write_crate(dir: &Path, files: &[GeneratedFile]) {
-    for file in files {
-        let path = dir.join(&file.path);
-        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-        std::fs::write(&path, &file.contents).unwrap();
-    }
-}
-
-/// Runs `command`, failing the test with its output when it fails.
-fn run(command: &mut Command) {
-    let shown: String = format!("{command:?}").chars().take(300).collect();
-    let output = command.output().unwrap_or_else(|e| panic!("{shown}: {e}"));
-    let shorten = |bytes: &[u8]| -> String {
-        String::from_utf8_lossy(bytes)
-            .chars()
-            .take(20_000)
-            .collect()
-    };
-    assert!(
-        output.status.success(),
-        "{shown} failed:\n{}\n{}",
-        shorten(&output.stdout),
-        shorten(&output.stderr)
-    );
 }
 
 #[test]
@@ -140,98 +87,113 @@ fn generation_is_deterministic() {
     }
 }
 
+/// Makes a generated crate a member of the test workspace: its own `[workspace]` table
+/// (which lets it build alone anywhere) would make it a workspace root of its own.
+fn as_member(mut files: Vec<GeneratedFile>) -> Vec<GeneratedFile> {
+    for file in files.iter_mut().filter(|f| f.path.ends_with("Cargo.toml")) {
+        let table = "\n[workspace]\n";
+        assert!(
+            file.contents.contains(table),
+            "the SDK builds alone anywhere"
+        );
+        file.contents = file.contents.replacen(table, "\n", 1);
+    }
+    files
+}
+
+/// The shared target folder of the generated crates (`$DUPLEX_RS_SDK_TARGET`).
+fn sdk_target() -> PathBuf {
+    std::env::var_os("DUPLEX_RS_SDK_TARGET").map_or_else(
+        || PathBuf::from(std::env::var_os("HOME").unwrap()).join(".cache/duplex/target-rs-corpus"),
+        PathBuf::from,
+    )
+}
+
 /// Generates the seed Chat API, Fern's realtime channel and every corpus API into one
 /// workspace, with a crate of live tests that uses the first two; then runs rustfmt,
-/// `cargo check`, `cargo clippy -D warnings` over all of it and the live tests.
+/// `cargo check`, `cargo clippy -D warnings` over all of it and the live tests. One
+/// more copy of the seed SDK, exactly as generated, sits inside the workspace's folder
+/// without being a member: it must build on its own there, as in a user's repository.
 #[test]
 fn generated_crates_compile_lint_and_run_live() {
     let workspace = tempfile::tempdir().expect("temp dir");
     let root = workspace.path();
-    let mut members = Vec::new();
-    let mut sources = Vec::new();
     let fern = fern_realtime();
     let named = [
-        ("chat-api", load(&seed_chat())),
-        ("fern-websocket", load(fern.path())),
+        ("chat-api".to_owned(), load(&seed_chat())),
+        ("fern-websocket".to_owned(), load(fern.path())),
     ];
-    let corpus = corpus_apis();
-    let corpus_named = corpus
-        .iter()
-        .enumerate()
-        .map(|(i, (_, api))| (format!("corpus-{i:03}"), api.clone()));
-    for (name, api) in named
-        .map(|(n, a)| (n.to_owned(), a))
+    let corpus = corpus_apis()
         .into_iter()
-        .chain(corpus_named)
-    {
-        let files = generate(&api, &name);
-        write_crate(&root.join(&name), &files);
-        sources.extend(
-            files
-                .iter()
-                .filter(|f| f.path.ends_with("src/lib.rs"))
-                .map(|f| root.join(&name).join(&f.path)),
-        );
-        members.push(name);
+        .enumerate()
+        .map(|(i, (_, api))| (format!("corpus-{i:03}"), api));
+    let mut members = Vec::new();
+    let mut sources = Vec::new();
+    for (name, api) in named.into_iter().chain(corpus) {
+        write(&as_member(generate(&api, &name)), &root.join(&name));
+        // rustfmt follows `mod` items, so each crate's `lib.rs` covers all of its files.
+        sources.push(root.join(&name).join("src/lib.rs"));
+        members.push(format!("{name:?}"));
     }
     let live = root.join("live");
     std::fs::create_dir_all(live.join("tests")).unwrap();
-    std::fs::copy(
-        manifest_dir().join("tests/rust_live/live.rs"),
-        live.join("tests/live.rs"),
-    )
-    .unwrap();
-    std::fs::copy(
-        manifest_dir().join("tests/rust_live/Cargo.toml.in"),
-        live.join("Cargo.toml"),
-    )
-    .unwrap();
     std::fs::create_dir_all(live.join("src")).unwrap();
+    let rust_live = manifest_dir().join("tests/rust_live");
+    std::fs::copy(rust_live.join("live.rs"), live.join("tests/live.rs")).unwrap();
+    std::fs::copy(rust_live.join("Cargo.toml.in"), live.join("Cargo.toml")).unwrap();
     std::fs::write(live.join("src/lib.rs"), "//! Only tests live here.\n").unwrap();
-    members.push("live".to_owned());
-    let member_list: Vec<String> = members.iter().map(|m| format!("{m:?}")).collect();
+    members.push("\"live\"".to_owned());
     std::fs::write(
         root.join("Cargo.toml"),
         format!(
             "[workspace]\nresolver = \"3\"\nmembers = [{}]\n",
-            member_list.join(", ")
+            members.join(", ")
         ),
     )
     .unwrap();
+    let alone = root.join("nested/chat-api");
+    write(&generate(&load(&seed_chat()), "chat-api"), &alone);
+
     // One lock file, kept with the target folder, so runs agree on dependency versions.
-    let target = std::env::var_os("DUPLEX_RS_SDK_TARGET").map_or_else(
-        || PathBuf::from(std::env::var_os("HOME").unwrap()).join(".cache/duplex/target-rs-corpus"),
-        PathBuf::from,
-    );
+    let target = sdk_target();
     std::fs::create_dir_all(&target).unwrap();
     let lock = target.join("Cargo.lock");
     if lock.exists() {
         std::fs::copy(&lock, root.join("Cargo.lock")).unwrap();
     }
-
-    // rustfmt follows `mod` items, so each crate's `lib.rs` covers all of its files.
-    run(Command::new("rustfmt")
-        .args(["--check", "--edition", "2024"])
-        .args(&sources));
-    let cargo = |args: &[&str]| {
+    let cargo = |dir: &Path, args: &[&str]| {
         let mut command = Command::new(env!("CARGO"));
         command
             .args(args)
-            .current_dir(root)
+            .current_dir(dir)
             .env("CARGO_TARGET_DIR", &target)
             .env_remove("RUSTFLAGS");
         command
     };
-    run(&mut cargo(&["check", "--workspace", "--quiet"]));
+
+    run(
+        Command::new("rustfmt")
+            .args(["--check", "--edition", "2024"])
+            .args(&sources),
+        "rustfmt --check",
+    );
+    run(
+        &mut cargo(root, &["check", "--workspace", "--quiet"]),
+        "cargo check",
+    );
     std::fs::copy(root.join("Cargo.lock"), &lock).unwrap();
-    run(&mut cargo(&[
-        "clippy",
-        "--workspace",
-        "--all-targets",
-        "--quiet",
-        "--",
-        "-D",
-        "warnings",
-    ]));
-    run(&mut cargo(&["test", "-p", "live", "--quiet"]));
+    std::fs::copy(&lock, alone.join("Cargo.lock")).unwrap();
+    run(
+        &mut cargo(&alone, &["check", "--quiet"]),
+        "cargo check of an SDK inside another workspace's folder",
+    );
+    let clippy = ["clippy", "--workspace", "--all-targets", "--quiet"];
+    run(
+        cargo(root, &clippy).args(["--", "-D", "warnings"]),
+        "cargo clippy -D warnings",
+    );
+    run(
+        &mut cargo(root, &["test", "-p", "live", "--quiet"]),
+        "the live tests",
+    );
 }

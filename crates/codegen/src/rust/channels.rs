@@ -8,8 +8,9 @@
 use duplex_spec::ir::{AuthCarrier, AuthKind, AuthScheme, Channel, Message, Param, Recognition};
 use duplex_spec::naming::{Name, Scope};
 
+use super::layout::{assign_type, signature};
 use super::rustdoc::{code, doc, lit};
-use super::types::{Site, Types, call};
+use super::types::{Site, Types, call, impl_header};
 use crate::writer::Writer;
 
 /// A generated channel module and what the README says about it.
@@ -43,7 +44,8 @@ const SOCKET_METHODS: &[&str] = &[
     "send_raw",
 ];
 
-pub fn generate(channel: &Channel, types: &mut Types<'_>) -> Generated {
+/// `accessor` is the channel's module name, which is also its `Client` method.
+pub fn generate(channel: &Channel, accessor: &Name, types: &mut Types<'_>) -> Generated {
     let base = &channel.name.pascal;
     let connect = format!("{base}Connect");
     let socket = format!("{base}Socket");
@@ -167,6 +169,19 @@ pub fn generate(channel: &Channel, types: &mut Types<'_>) -> Generated {
         );
         super::picking::accessors(w, &receives);
     });
+    w.line("");
+    w.block(&impl_header(" ::std::str::FromStr", &received), "}", |w| {
+        w.line("type Err = ::serde_json::Error;");
+        w.line("");
+        w.line("/// Reads one received text frame, as [`from_json`](Self::from_json) does.");
+        w.block(
+            "fn from_str(text: &str) -> ::serde_json::Result<Self> {",
+            "}",
+            |w| {
+                w.line("Self::from_json(text)");
+            },
+        );
+    });
 
     // The channel handle.
     let carrier = carrier(channel, types.api_auth());
@@ -180,21 +195,28 @@ pub fn generate(channel: &Channel, types: &mut Types<'_>) -> Generated {
         w.line("client: crate::Client,");
     });
     w.line("");
-    w.block(&format!("impl {handle} {{"), "}", |w| {
-        w.block(
-            &format!("pub(crate) fn new(client: crate::Client) -> {handle} {{"),
-            "}",
-            |w| {
-                w.line(format!("{handle} {{ client }}"));
-            },
+    w.block("impl crate::Client {", "}", |w| {
+        w.line(format!("/// The {} channel.", code(&channel.name.wire)));
+        signature(
+            w,
+            &format!("pub fn {}", accessor.snake),
+            &["&self"],
+            &handle,
         );
-        w.line("");
+        w.line("    let client = self.clone();");
+        w.line(format!("    {handle} {{ client }}"));
+        w.line("}");
+    });
+    w.line("");
+    w.block(&format!("impl {handle} {{"), "}", |w| {
         w.line("/// Opens the socket. The first attempt's failure is returned as it is;");
         w.line("/// later drops reconnect as the client's [`ReconnectOptions`](crate::ReconnectOptions) say.");
-        w.line("pub async fn connect(");
-        w.line("    &self,");
-        w.line(format!("    params: {connect},"));
-        w.line(format!(") -> ::std::result::Result<{socket}, crate::Error> {{"));
+        signature(
+            w,
+            "pub async fn connect",
+            &["&self", &format!("params: {connect}")],
+            &format!("::std::result::Result<{socket}, crate::Error>"),
+        );
         w.indent(|w| {
             let base_url = match &channel.base_url {
                 Some(key) => format!("::std::option::Option::Some({})", lit(key)),
@@ -246,10 +268,8 @@ pub fn generate(channel: &Channel, types: &mut Types<'_>) -> Generated {
             } else {
                 w.line("let connection = self");
                 w.line("    .client");
-                w.line(format!(
-                    "    .open(request, carrier, {})",
-                    lit(&channel.name.wire)
-                ));
+                let wire = lit(&channel.name.wire);
+                call(w, "    .open", &["request", "carrier", &wire], "");
                 w.line("    .await?;");
             }
             w.line(format!("Ok({socket} {{ connection }})"));
@@ -352,40 +372,30 @@ pub fn generate(channel: &Channel, types: &mut Types<'_>) -> Generated {
     w.line(format!(
         "/// One item of [`{socket}`]: a message, or why none could be read."
     ));
-    w.line(format!(
-        "pub type Received = ::std::result::Result<{received}, crate::Error>;"
-    ));
-    w.line("");
-    w.block(
-        &format!("impl ::futures_util::Stream for {socket} {{"),
-        "}",
-        |w| {
-            w.line(format!(
-                "type Item = ::std::result::Result<{received}, crate::Error>;"
-            ));
-            w.line("");
-            w.line("fn poll_next(");
-            w.line("    self: ::std::pin::Pin<&mut Self>,");
-            w.line("    cx: &mut ::std::task::Context<'_>,");
-            w.line(") -> ::std::task::Poll<::std::option::Option<Self::Item>> {");
-            w.line("    let polled = self.get_mut().connection.poll_recv_text(cx);");
-            w.line("    polled.map(|item| item.map(|item| item.and_then(|text| decode(&text))))");
-            w.line("}");
-        },
+    assign_type(
+        &mut w,
+        "pub type Received =",
+        &format!("::std::result::Result<{received}, crate::Error>"),
     );
     w.line("");
-    w.block(
-        &format!("fn decode(text: &str) -> ::std::result::Result<{received}, crate::Error> {{"),
-        "}",
-        |w| {
-            w.line(format!(
-                "{received}::from_json(text).map_err(|error| crate::Error::Decode {{"
-            ));
-            w.line("    error,");
-            w.line("    text: text.to_owned(),");
-            w.line("})");
-        },
-    );
+    w.block(&impl_header(" ::futures_util::Stream", &socket), "}", |w| {
+        w.line("type Item = Received;");
+        w.line("");
+        w.line("fn poll_next(");
+        w.line("    self: ::std::pin::Pin<&mut Self>,");
+        w.line("    cx: &mut ::std::task::Context<'_>,");
+        w.line(") -> ::std::task::Poll<::std::option::Option<Self::Item>> {");
+        w.line("    let polled = self.get_mut().connection.poll_recv_text(cx);");
+        w.line("    polled.map(|item| item.map(|item| item.and_then(|text| decode(&text))))");
+        w.line("}");
+    });
+    w.line("");
+    w.block("fn decode(text: &str) -> Received {", "}", |w| {
+        w.line("text.parse().map_err(|error| crate::Error::Decode {");
+        w.line("    error,");
+        w.line("    text: text.to_owned(),");
+        w.line("})");
+    });
 
     Generated {
         code: w.finish(),

@@ -5,12 +5,12 @@
 //! with a variable that has neither is left out, and users reach it with `base_url`.
 
 use duplex_spec::ir::{Api, Server};
-use duplex_spec::naming::{Name, Scope};
+use duplex_spec::naming::Scope;
 
 use super::rustdoc::{code, doc, lit};
 use crate::writer::Writer;
 
-pub fn generate(api: &Api, modules: &[Name]) -> String {
+pub fn generate(api: &Api) -> String {
     let environments = environments(api);
     let mut w = Writer::new("    ");
     w.line("//! The client, its builder and the servers it can connect to.");
@@ -85,21 +85,6 @@ pub fn generate(api: &Api, modules: &[Name]) -> String {
         w.line("pub fn builder() -> ClientBuilder {");
         w.line("    ClientBuilder::default()");
         w.line("}");
-        for (channel, module) in api.channels.iter().zip(modules) {
-            let handle = format!("crate::{}::{}Channel", module.snake, channel.name.pascal);
-            w.line("");
-            w.line(format!("/// The {} channel.", code(&channel.name.wire)));
-            let signature = format!("pub fn {}(&self) -> {handle} {{", module.snake);
-            if signature.len() + 4 <= 100 {
-                w.line(signature);
-            } else {
-                w.line(format!("pub fn {}(", module.snake));
-                w.line("    &self,");
-                w.line(format!(") -> {handle} {{"));
-            }
-            w.line(format!("    {handle}::new(self.clone())"));
-            w.line("}");
-        }
         w.line("");
         w.line("pub(crate) fn base_url(");
         w.line("    &self,");

@@ -86,6 +86,10 @@ edition = "2024"
 description = {description}
 readme = "README.md"
 
+# A workspace of its own, so the crate builds wherever it is generated, even inside the
+# folder of another Cargo workspace. To make it a member of yours, delete this table.
+[workspace]
+
 [dependencies]
 futures-util = {{ version = "0.3", default-features = false, features = ["sink", "std"] }}
 rustls = {{ version = "0.23", default-features = false, features = ["ring", "std", "tls12"] }}

@@ -15,6 +15,7 @@
 
 mod channels;
 mod client;
+mod layout;
 pub mod manifest;
 mod picking;
 mod readme;
@@ -47,7 +48,10 @@ const RUNTIME: &[(&str, &str)] = &[
         "request.rs",
         include_str!("../../runtime/rust/src/request.rs"),
     ),
-    ("resume.rs", include_str!("../../runtime/rust/src/resume.rs")),
+    (
+        "resume.rs",
+        include_str!("../../runtime/rust/src/resume.rs"),
+    ),
     ("wire.rs", include_str!("../../runtime/rust/src/wire.rs")),
 ];
 
@@ -59,11 +63,11 @@ pub fn generate(api: &Api, options: &Options) -> Vec<GeneratedFile> {
     let mut files = Vec::new();
     let mut channel_docs = Vec::new();
     for (channel, module) in api.channels.iter().zip(&modules) {
-        let generated = channels::generate(channel, &mut types);
+        let generated = channels::generate(channel, module, &mut types);
         files.push(file(format!("src/{}.rs", module.snake), generated.code));
         channel_docs.push(generated.summary);
     }
-    let client = client::generate(api, &modules);
+    let client = client::generate(api);
     files.push(file("src/client.rs".into(), client));
     files.push(file("src/types.rs".into(), types.finish()));
     files.push(file("src/lib.rs".into(), lib_rs(api, &modules)));

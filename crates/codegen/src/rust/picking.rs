@@ -67,9 +67,10 @@ pub fn wait_for(w: &mut Writer, received: &str) {
     w.line("/// [`Error::Closed`](crate::Error::Closed) when the socket closes for good first.");
     w.line("pub async fn wait_for<T>(");
     w.line("    &mut self,");
-    w.line(format!(
-        "    mut pick: impl FnMut({received}) -> ::std::option::Option<T>,"
-    ));
+    w.indent(|w| {
+        let tail = " -> ::std::option::Option<T>,";
+        super::layout::closure_param(w, "mut pick: impl FnMut", received, tail);
+    });
     w.line(") -> ::std::result::Result<T, crate::Error> {");
     w.block(
         "    while let ::std::option::Option::Some(item) = self.recv().await {",

@@ -519,7 +519,7 @@ pub fn field_line(w: &mut Writer, field: &str, ty: &str) {
 }
 
 /// `impl {head} for {name} {`, broken the way rustfmt breaks a long impl header.
-fn impl_header(head: &str, name: &str) -> String {
+pub fn impl_header(head: &str, name: &str) -> String {
     let line = format!("impl{head} for {name} {{");
     if line.len() <= 100 {
         line
