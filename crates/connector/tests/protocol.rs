@@ -405,6 +405,28 @@ async fn messages_queue_behind_a_reply(kind: StoreKind) {
     server.stop().await;
 }
 
+/// With `when_busy = "reject"`, a reply is over for the session as soon as its client can
+/// see its end: a message sent right after a `stream_end` is answered, never `busy`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rejecting_accepts_a_message_sent_right_after_an_end() {
+    let mut server = echo_server(SQLITE, "when_busy = \"reject\"", "").await;
+    let (mut client, _) = server.connect().await;
+    for turn in 1..=30 {
+        let id = format!("t{turn}");
+        client
+            .send(json!({"type": "message", "id": id, "payload": {"message": "quick"}}))
+            .await;
+        loop {
+            let event = client.next().await.expect("an event");
+            assert_ne!(event["type"], "error", "turn {turn}: {event}");
+            if event["type"] == "stream_end" {
+                break;
+            }
+        }
+    }
+    server.stop().await;
+}
+
 #[tokio::test]
 async fn busy_when_rejecting_or_when_the_queue_is_full() {
     let mut server = echo_server(SQLITE, "when_busy = \"reject\"", SLOW).await;

@@ -408,6 +408,11 @@ impl Session {
             }
             None => config.agents.clone(),
         };
+        // A reply queues its end event and then reports itself done: settle the reports
+        // already sent, so a message sent right after an end never finds the turn running.
+        while let Ok(done) = self.done_rx.try_recv() {
+            self.on_reply_done(done).await;
+        }
         if !self.is_idle() || self.active.is_some() {
             let refusal = match config.when_busy {
                 BusyPolicy::Reject => {
