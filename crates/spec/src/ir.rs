@@ -164,6 +164,22 @@ pub struct Channel {
     pub deprecated: bool,
     /// Fern `availability` (`beta`, `generally-available`, ...), as written.
     pub availability: Option<String>,
+    /// What the server's close codes mean for a client (AsyncAPI `x-duplex-close-codes`),
+    /// in ascending code order. Empty when the spec says nothing.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub close_codes: Vec<CloseCode>,
+}
+
+/// A WebSocket close code the server may end a connection with, and whether a client
+/// should connect again after it (`reconnect: false` for a wrong secret, say: reconnecting
+/// cannot help, so the generated clients end the socket and surface the close).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CloseCode {
+    /// 1000–4999.
+    pub code: u16,
+    pub reconnect: bool,
+    /// What the code means, for people (shown in the SDKs' error text and docs).
+    pub docs: Option<String>,
 }
 
 impl Channel {

@@ -183,3 +183,134 @@ fn first_message_extension_must_be_a_mapping_with_a_field() {
         );
     }
 }
+
+#[test]
+fn connector_doc_says_which_close_codes_end_the_socket() {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../docs/connector.asyncapi.yaml");
+    let api = duplex_spec::load(&path)
+        .api
+        .expect("the connector doc loads");
+    let codes = &api.channels[0].close_codes;
+    let terminal: Vec<u16> = codes
+        .iter()
+        .filter(|c| !c.reconnect)
+        .map(|c| c.code)
+        .collect();
+    assert_eq!(terminal, [1000, 4001]);
+    assert_eq!(
+        codes.len(),
+        10,
+        "every close code of docs/protocol.md: {codes:?}"
+    );
+    let unauthorized = codes.iter().find(|c| c.code == 4001).expect("4001");
+    assert!(
+        unauthorized
+            .docs
+            .as_deref()
+            .is_some_and(|d| d.contains("secret")),
+        "{unauthorized:?}"
+    );
+}
+
+fn close_codes_doc(version: &str, ext: &str) -> String {
+    if version == "2" {
+        format!(
+            "asyncapi: 2.6.0\ninfo: {{title: T, version: '1'}}\nchannels:\n  /ws:\n    x-duplex-close-codes: {ext}\n    subscribe:\n      message:\n        payload: {{type: object}}\n"
+        )
+    } else {
+        format!(
+            "asyncapi: 3.0.0\ninfo: {{title: T, version: '1'}}\nchannels:\n  a:\n    address: /ws\n    x-duplex-close-codes: {ext}\n    messages:\n      m:\n        payload: {{type: object}}\n  b:\n    address: /ws\n    x-duplex-close-codes: {{'4002': {{reconnect: true}}}}\n    messages:\n      n:\n        payload: {{type: object}}\n"
+        )
+    }
+}
+
+#[test]
+fn close_codes_are_read_from_2x_and_3x_channels() {
+    for version in ["2", "3"] {
+        let loaded = duplex_spec::load(&write_temp(
+            &format!("close-ok-{version}.yml"),
+            &close_codes_doc(
+                version,
+                "{'4009': {reconnect: true}, 4001: {reconnect: false, description: Bad secret.}}",
+            ),
+        ));
+        let errors: Vec<_> = loaded
+            .diagnostics
+            .iter()
+            .filter(|d| d.severity == Severity::Error)
+            .collect();
+        assert!(errors.is_empty(), "{version}: {errors:?}");
+        let api = loaded.api.expect("loads");
+        let got: Vec<(u16, bool, Option<&str>)> = api.channels[0]
+            .close_codes
+            .iter()
+            .map(|c| (c.code, c.reconnect, c.docs.as_deref()))
+            .collect();
+        // Sorted by code; in 3.0 the two channels at `/ws` merge and so do their codes.
+        let mut want = vec![(4001, false, Some("Bad secret.")), (4009, true, None)];
+        if version == "3" {
+            want.insert(1, (4002, true, None));
+        }
+        assert_eq!(got, want, "{version}");
+    }
+}
+
+#[test]
+fn close_code_faults_point_at_the_value() {
+    for (name, ext, code, needle, line) in [
+        (
+            "close-key.yml",
+            "{'41': {reconnect: false}}",
+            "E0109",
+            "`41`, which is not a WebSocket close code",
+            5,
+        ),
+        (
+            "close-big.yml",
+            "{'5000': {reconnect: false}}",
+            "E0109",
+            "not a WebSocket close code",
+            5,
+        ),
+        (
+            "close-type.yml",
+            "{'4001': {reconnect: 'no'}}",
+            "E0103",
+            "`x-duplex-close-codes.4001.reconnect` must be a boolean",
+            5,
+        ),
+        (
+            "close-missing.yml",
+            "{'4001': {description: x}}",
+            "E0104",
+            "has no `reconnect`",
+            5,
+        ),
+        (
+            "close-value.yml",
+            "{'4001': false}",
+            "E0103",
+            "must be a mapping",
+            5,
+        ),
+        ("close-list.yml", "[4001]", "E0103", "must be a mapping", 5),
+        (
+            "close-doc.yml",
+            "{'4001': {reconnect: false, description: [x]}}",
+            "E0103",
+            "description",
+            5,
+        ),
+    ] {
+        let loaded = duplex_spec::load(&write_temp(name, &close_codes_doc("2", ext)));
+        let found = loaded
+            .diagnostics
+            .iter()
+            .find(|d| d.code == code && d.message.contains(needle));
+        let found = found
+            .unwrap_or_else(|| panic!("{name}: no {code} `{needle}` in {:?}", loaded.diagnostics));
+        assert!(found.location.file.ends_with(name), "{name}: {found:?}");
+        assert_eq!(found.location.line, line, "{name}: {found:?}");
+        assert!(found.location.column > 4, "{name}: {found:?}");
+    }
+}

@@ -43,6 +43,7 @@ impl<'a> Loader<'a> {
             let mut auth = channel_auth(servers, &channel_servers);
             let send = self.operation(&item, "publish", Direction::Send, &mut auth);
             let receive = self.operation(&item, "subscribe", Direction::Receive, &mut auth);
+            let close_codes = self.close_codes(item.node);
             channels.push(Channel {
                 name,
                 namespace: Vec::new(),
@@ -60,6 +61,7 @@ impl<'a> Loader<'a> {
                 examples: Vec::new(),
                 deprecated: item.node.get("deprecated").and_then(Node::as_bool) == Some(true),
                 availability: None,
+                close_codes,
             });
         }
         channels

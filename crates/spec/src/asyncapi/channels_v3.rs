@@ -270,6 +270,7 @@ impl<'a> Loader<'a> {
                 examples: Vec::new(),
                 deprecated: false,
                 availability: None,
+                close_codes: Vec::new(),
             };
             let mut send_scope = Scope::new();
             let mut receive_scope = Scope::new();
@@ -285,6 +286,11 @@ impl<'a> Loader<'a> {
                         if !into.iter().any(|p| p.name.wire == param.name.wire) {
                             into.push(param);
                         }
+                    }
+                }
+                for code in self.close_codes(shell.at.node) {
+                    if !channel.close_codes.iter().any(|c| c.code == code.code) {
+                        channel.close_codes.push(code);
                     }
                 }
                 for scheme in &shell.auth {
@@ -312,6 +318,7 @@ impl<'a> Loader<'a> {
                     }
                 }
             }
+            channel.close_codes.sort_by_key(|c| c.code);
             channels.push(channel);
         }
         channels

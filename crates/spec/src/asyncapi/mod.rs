@@ -17,6 +17,7 @@
 mod channels_v2;
 mod channels_v3;
 mod checks;
+mod close_codes;
 mod messages;
 mod params;
 mod refs;

@@ -109,6 +109,7 @@ impl Context<'_> {
             examples,
             deprecated: availability.as_deref() == Some("deprecated"),
             availability,
+            close_codes: Vec::new(),
         }
     }
 
