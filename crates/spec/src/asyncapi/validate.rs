@@ -192,8 +192,9 @@ struct Inliner<'a> {
     /// finds nothing new, and Deepgram's shared schemas would otherwise be copied and
     /// checked hundreds of times.
     inlined: HashSet<*const Node>,
-    /// The instance path being built.
-    path: Vec<String>,
+    /// The instance path being built (3.0 only: only [`Inliner::reference_slot`] reads
+    /// it; `None` stands for a sequence index).
+    path: Vec<Option<&'a str>>,
     budget: usize,
 }
 
@@ -216,18 +217,26 @@ impl<'a> Inliner<'a> {
                 }
                 let mut out = serde_json::Map::new();
                 for entry in entries {
-                    self.path.push(entry.key.clone());
+                    if self.v3 {
+                        self.path.push(Some(&entry.key));
+                    }
                     out.insert(entry.key.clone(), self.inline(&entry.value));
-                    self.path.pop();
+                    if self.v3 {
+                        self.path.pop();
+                    }
                 }
                 Json::Object(out)
             }
             Value::Seq(items) => {
                 let mut out = Vec::with_capacity(items.len());
-                for (i, item) in items.iter().enumerate() {
-                    self.path.push(i.to_string());
+                for item in items {
+                    if self.v3 {
+                        self.path.push(None);
+                    }
                     out.push(self.inline(item));
-                    self.path.pop();
+                    if self.v3 {
+                        self.path.pop();
+                    }
                 }
                 Json::Array(out)
             }
@@ -241,10 +250,8 @@ impl<'a> Inliner<'a> {
             return false;
         }
         match self.path.as_slice() {
-            [.., last] if last == "channel" => true,
-            [.., list, index] => {
-                (list == "messages" || list == "servers") && index.parse::<usize>().is_ok()
-            }
+            [.., Some("channel")] => true,
+            [.., Some(list), None] => *list == "messages" || *list == "servers",
             _ => false,
         }
     }
