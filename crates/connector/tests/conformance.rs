@@ -52,8 +52,8 @@ async fn check(settings: &str, include: &[&str], expected: &str) {
     let connector = &config.connectors[0];
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let url = format!("ws://{}{}", listener.local_addr().unwrap(), connector.path);
-    let app = conformance_echo::router(connector);
-    let server = tokio::spawn(async move { axum::serve(listener, app).await });
+    let connector = connector.clone();
+    let server = tokio::spawn(async move { conformance_echo::serve(listener, &connector).await });
 
     let actual = run_kosoku(&url, include).await;
     server.abort();

@@ -8,6 +8,7 @@ use duplex_connector::store::{EntryStatus, HistoryEntry};
 use futures::SinkExt;
 use serde_json::{Value, json};
 use support::{Client, Ended, SECRET, StoreKind, TestServer, one_connector, start};
+use tokio_tungstenite::MaybeTlsStream;
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 
@@ -674,6 +675,90 @@ async fn bad_frames_get_errors_and_the_session_stays_open() {
         .await;
     client.expect_close(4005).await;
     server.stop().await;
+}
+
+/// A frame over `max_message_size` is refused as its header arrives, with the rest of it
+/// (and whatever the client sends next) still on the wire. The server reads and drops
+/// that rest before closing its socket, so the client reads the error, the close and a
+/// clean end of stream, never a reset: just over the limit, and far over it within the
+/// drain budget (16 × the limit, at least 1 MiB).
+#[tokio::test]
+async fn an_oversized_frame_gets_a_readable_close() {
+    let mut server = echo_server(SQLITE, "", "").await;
+    let limit = 64 * 1024;
+    for size in [limit + 1, 15 * limit] {
+        let (mut client, _) = server.connect().await;
+        client.send_text(&"x".repeat(size)).await;
+        client.send(json!({"type": "ping", "id": "after"})).await;
+        client
+            .expect(json!({"type": "error", "code": "message_too_large", "retryable": false}))
+            .await;
+        client.expect_close(4005).await;
+        expect_clean_end(&mut client).await;
+    }
+    server.stop().await;
+}
+
+/// Past the drain budget the server stops reading and closes the socket, which resets
+/// the connection: a frame that claims 1 GiB costs the server at most the budget in
+/// reading (through one small buffer), never the gigabyte, and the server stays whole.
+#[tokio::test]
+async fn a_frame_far_over_the_drain_budget_is_cut_off() {
+    use tokio::io::AsyncWriteExt;
+    let mut server = echo_server(SQLITE, "", "").await;
+    let (mut client, _) = server.connect().await;
+    let claimed: u64 = 1 << 30;
+    let mut header = vec![0x81, 0x80 | 127];
+    header.extend_from_slice(&claimed.to_be_bytes());
+    header.extend_from_slice(&[7, 7, 7, 7]);
+    let MaybeTlsStream::Plain(tcp) = client.ws.get_mut() else {
+        panic!("the test client speaks plain TCP");
+    };
+    tcp.write_all(&header).await.expect("a frame header");
+    let chunk = vec![0u8; 64 * 1024];
+    let mut sent: u64 = 0;
+    let cut = loop {
+        let written = tokio::time::timeout(support::EVENT_WAIT, tcp.write(&chunk))
+            .await
+            .expect("the server keeps reading until it cuts the connection");
+        match written {
+            Ok(n) => sent += n as u64,
+            Err(err) => break err,
+        }
+        assert!(sent < claimed, "the server read the whole frame");
+    };
+    assert!(
+        matches!(
+            cut.kind(),
+            std::io::ErrorKind::ConnectionReset | std::io::ErrorKind::BrokenPipe
+        ),
+        "the connection was reset: {cut}"
+    );
+    // The budget (1 MiB here) plus what the two sockets' buffers hold on loopback.
+    assert!(
+        sent < 64 << 20,
+        "the server read {sent} bytes before cutting"
+    );
+    let (mut other, _) = server.connect().await;
+    other
+        .check(
+            Some(json!({"type": "ping", "id": "p"})),
+            &[json!({"type": "pong", "id": "p"})],
+        )
+        .await;
+    server.stop().await;
+}
+
+/// After the close frame the connection ends with the server's FIN, not a reset (a
+/// reset makes tungstenite's read fail instead of ending the stream).
+async fn expect_clean_end(client: &mut Client) {
+    let end = tokio::time::timeout(
+        support::EVENT_WAIT,
+        futures::StreamExt::next(&mut client.ws),
+    )
+    .await
+    .expect("the end of the stream");
+    assert!(end.is_none(), "expected a clean end, got {end:?}");
 }
 
 // --- Transport --------------------------------------------------------------------------

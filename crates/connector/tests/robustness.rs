@@ -4,20 +4,20 @@
 //! Property tests (proptest, bounded case counts so the suite stays fast) feed the
 //! decoder arbitrary text, arbitrary JSON (huge numbers, any nesting, protocol field
 //! names in any place) and messages of the right shape with wrong parts; and feed a
-//! real server on SQLite arbitrary text, binary and ping frames, after which the
-//! session must still answer a `ping` (every event validated against
-//! `docs/connector.asyncapi.yaml` by the harness) or have closed with a documented code.
+//! real server on SQLite arbitrary text, binary, ping and oversized frames, after which
+//! the session must still answer a `ping` (every event validated against
+//! `docs/connector.asyncapi.yaml` by the harness) or, if a frame ended it, have sent that
+//! frame's error and close code, readable by the client.
 
 mod support;
 
 use duplex_connector::protocol::ErrorCode;
 use duplex_connector::protocol::client::{ClientMessage, MAX_ID_LEN, decode};
-use duplex_connector::protocol::close::CloseReason;
-use futures::SinkExt;
+use futures::{SinkExt, StreamExt};
 use proptest::prelude::*;
 use proptest::test_runner::{Config as ProptestConfig, TestCaseError, TestRunner};
 use serde_json::{Value, json};
-use support::{Ended, StoreKind, TestServer, one_connector, start};
+use support::{EVENT_WAIT, Ended, SECRET, StoreKind, TestServer, one_connector, start};
 use tokio_tungstenite::tungstenite::Message;
 
 /// The decoder's contract for one frame: a message that passed its checks, or an
@@ -175,66 +175,86 @@ enum Frame {
     Text(String),
     Binary(Vec<u8>),
     Ping(Vec<u8>),
-    /// A text frame over the connector's 64 KiB limit.
-    Oversized,
+    /// A text frame of this many bytes over the connector's 64 KiB limit.
+    Oversized(usize),
 }
+
+/// The connector's `max_message_size` in these tests (the default).
+const LIMIT: usize = 64 * 1024;
 
 fn frame() -> impl Strategy<Value = Frame> {
     prop_oneof![
         12 => frame_text().prop_map(Frame::Text),
         3 => prop::collection::vec(any::<u8>(), 0..2048).prop_map(Frame::Binary),
         2 => prop::collection::vec(any::<u8>(), 0..126).prop_map(Frame::Ping),
-        1 => Just(Frame::Oversized),
+        1 => (1..LIMIT).prop_map(Frame::Oversized),
     ]
 }
 
-/// Sends `frames` on a fresh session, then a `ping`: the session answers it with `pong`
-/// (every event on the way valid per the protocol document), or it has closed with a
-/// documented code. A dropped connection or a missing answer fails.
-///
-/// FIXME: after an oversized frame the server closes (error `message_too_large`, close
-/// 4005) while the rest of that frame is still unread in its socket, so the kernel
-/// resets the connection and the client may lose both. A lingering close (shut down
-/// writing, drain the socket for a moment, then close) needs the raw TCP stream, which
-/// axum's `WebSocket` does not give back. Until then, the oversized frame is the last
-/// one sent, and a reset after it is today's behaviour.
+/// The error and close code the first session-ending frame of `frames` must bring: an
+/// oversized frame, or an auth message with a wrong secret.
+fn expected_close(frames: &[Frame]) -> Option<(&'static str, u16)> {
+    frames.iter().find_map(|frame| match frame {
+        Frame::Oversized(_) => Some(("message_too_large", 4005)),
+        Frame::Text(text) => match decode(text) {
+            Ok(ClientMessage::Hello {
+                secret: Some(secret),
+                ..
+            }) if secret != SECRET => Some(("unauthorized", 4001)),
+            _ => None,
+        },
+        Frame::Binary(_) | Frame::Ping(_) => None,
+    })
+}
+
+/// Sends `frames` on a fresh session, then a `ping`. The session answers it with `pong`
+/// (every event on the way valid per the protocol document), or, when a frame ended the
+/// session, the client reads that frame's error, its close code and then a clean end of
+/// stream: the server reads and drops whatever was sent after (an oversized frame's
+/// rest, the frames behind it) rather than resetting the connection. A dropped
+/// connection or a missing answer fails.
 async fn survives(server: &TestServer, frames: &[Frame]) -> Result<(), TestCaseError> {
     let (mut client, _) = server.connect().await;
-    let mut oversized = false;
     for frame in frames {
         let message = match frame {
             Frame::Text(text) => Message::text(text.as_str()),
             Frame::Binary(bytes) => Message::binary(bytes.clone()),
             Frame::Ping(bytes) => Message::Ping(bytes.clone().into()),
-            Frame::Oversized => Message::text("x".repeat(65 * 1024)),
+            Frame::Oversized(over) => Message::text("x".repeat(LIMIT + over)),
         };
-        if client.ws.send(message).await.is_err() {
-            break;
-        }
-        if matches!(frame, Frame::Oversized) {
-            oversized = true;
-            break;
-        }
+        let sent = client.ws.send(message).await;
+        prop_assert!(sent.is_ok(), "sending {frame:?} failed: {sent:?}");
     }
-    if !oversized {
-        let ping = json!({"type": "ping", "id": "final"}).to_string();
-        let _ = client.ws.send(Message::text(ping)).await;
-    }
-    let documented: Vec<u16> = CloseReason::ALL.iter().map(|r| r.code()).collect();
+    let ping = json!({"type": "ping", "id": "final"}).to_string();
+    let sent = client.ws.send(Message::text(ping)).await;
+    prop_assert!(sent.is_ok(), "sending the final ping failed: {sent:?}");
+    let expected = expected_close(frames);
+    let mut last_error = None;
     loop {
         match client.next().await {
-            Ok(event) if event["type"] == "pong" && event["id"] == "final" => return Ok(()),
+            Ok(event) if event["type"] == "pong" && event["id"] == "final" => {
+                prop_assert!(expected.is_none(), "answered after {expected:?}");
+                return Ok(());
+            }
+            Ok(event) if event["type"] == "error" => last_error = Some(event["code"].clone()),
             Ok(_) => continue,
             Err(Ended::Closed(Some(frame))) => {
                 let code = u16::from(frame.code);
-                prop_assert!(documented.contains(&code), "closed with {code}");
-                prop_assert!(!oversized || code == 4005, "closed with {code}, not 4005");
+                let Some((error, close)) = expected else {
+                    return Err(TestCaseError::fail(format!("closed with {code}")));
+                };
+                prop_assert_eq!(code, close);
+                prop_assert_eq!(last_error, Some(Value::from(error)));
+                let end = tokio::time::timeout(EVENT_WAIT, client.ws.next()).await;
+                prop_assert!(
+                    matches!(end, Ok(None)),
+                    "after the close, not a clean end: {end:?}"
+                );
                 return Ok(());
             }
-            Err(Ended::Dropped(_)) if oversized => return Ok(()),
             Err(end) => {
                 return Err(TestCaseError::fail(format!(
-                    "the session ended without a close frame: {end:?}"
+                    "the session ended without a readable close: {end:?}"
                 )));
             }
         }

@@ -5,19 +5,27 @@
 //! Autobahn's fuzzing client needs a peer that echoes every text and binary message;
 //! the connector's own route speaks JSON, so it cannot be that peer. This route takes
 //! a connector's transport settings from the same function the connector's handshake
-//! uses (`upgrade::transport`) and is served by the same axum `serve`, so the frames,
-//! UTF-8 checks, control frames, limits and closing handshake under test are the ones
-//! every client of `duplex serve` meets.
+//! uses (`upgrade::transport`) and is served by the same axum `serve` on the same
+//! lingering listener (`linger`), so the frames, UTF-8 checks, control frames, limits
+//! and closing handshake under test are the ones every client of `duplex serve` meets.
 
 use axum::Router;
 use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
 use axum::routing::get;
+use tokio::net::TcpListener;
 
+use super::linger::{LingeringListener, drain_budget};
 use super::upgrade;
 use crate::config::ConnectorConfig;
 
+/// Serves the echo route of `connector` on `listener` until the task is dropped.
+pub async fn serve(listener: TcpListener, connector: &ConnectorConfig) -> std::io::Result<()> {
+    let budget = drain_budget(std::slice::from_ref(connector));
+    axum::serve(LingeringListener::new(listener, budget), router(connector)).await
+}
+
 /// An echo route at `connector.path`, with that connector's transport settings.
-pub fn router(connector: &ConnectorConfig) -> Router {
+fn router(connector: &ConnectorConfig) -> Router {
     let connector = connector.clone();
     Router::new().route(
         &connector.path.clone(),

@@ -12,12 +12,14 @@
 //! - `session`: one connection's state machine (auth, resume, messages, turns, timers).
 //! - `reply`: one agent's reply to one message, from `stream_start` to the stored end.
 //! - `outbound`: the bounded queue of events to one client and the task that writes them.
+//! - `linger`: the listener whose connections drain instead of resetting when closed.
 //! - `web`: the web chat page (`/`, `/chat/<connector>`) and its embedded assets.
 //! - `conformance_echo`: an echo route for the Autobahn test (feature `conformance-echo`).
 
 #[cfg(feature = "conformance-echo")]
 pub mod conformance_echo;
 mod http;
+mod linger;
 mod outbound;
 mod reply;
 mod session;
@@ -39,6 +41,7 @@ use tokio_util::task::TaskTracker;
 use crate::agent::config::{AgentBuildError, Agents, build_agents};
 use crate::config::{Config, ConnectorConfig};
 use crate::store::{Store, StoreError};
+use linger::{LingeringListener, drain_budget};
 
 /// Why the server could not start or stopped with a fault.
 #[derive(Debug, thiserror::Error)]
@@ -105,6 +108,7 @@ pub async fn run_with_store(
 
     let address = listener.local_addr()?;
     tracing::info!(%address, store = shared.store.engine_name(), "listening");
+    let listener = LingeringListener::new(listener, drain_budget(&config.connectors));
     let draining = shared.draining.clone();
     tokio::spawn(async move {
         shutdown.await;
