@@ -11,6 +11,8 @@ use support::{Client, Ended, SECRET, StoreKind, TestServer, one_connector, start
 use tokio_tungstenite::MaybeTlsStream;
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+use tokio_tungstenite::tungstenite::protocol::frame::Frame;
+use tokio_tungstenite::tungstenite::protocol::frame::coding::{Data, OpCode};
 
 const SQLITE: StoreKind = StoreKind::Sqlite;
 
@@ -680,8 +682,8 @@ async fn bad_frames_get_errors_and_the_session_stays_open() {
 /// A frame over `max_message_size` is refused as its header arrives, with the rest of it
 /// (and whatever the client sends next) still on the wire. The server reads and drops
 /// that rest before closing its socket, so the client reads the error, the close and a
-/// clean end of stream, never a reset: just over the limit, and far over it within the
-/// drain budget (16 × the limit, at least 1 MiB).
+/// clean end of stream, never a reset: just over the limit, far over it within the
+/// drain budget (16 × the limit, at least 1 MiB), and a message of frames each under it.
 #[tokio::test]
 async fn an_oversized_frame_gets_a_readable_close() {
     let mut server = echo_server(SQLITE, "", "").await;
@@ -696,6 +698,26 @@ async fn an_oversized_frame_gets_a_readable_close() {
         client.expect_close(4005).await;
         expect_clean_end(&mut client).await;
     }
+    // A message of three 30 KiB frames is refused as its third frame arrives.
+    let (mut client, _) = server.connect().await;
+    let part = || "x".repeat(30 * 1024);
+    for (opcode, last) in [
+        (Data::Text, false),
+        (Data::Continue, false),
+        (Data::Continue, true),
+    ] {
+        let frame = Frame::message(part(), OpCode::Data(opcode), last);
+        client
+            .ws
+            .send(Message::Frame(frame))
+            .await
+            .expect("a fragment");
+    }
+    client
+        .expect(json!({"type": "error", "code": "message_too_large"}))
+        .await;
+    client.expect_close(4005).await;
+    expect_clean_end(&mut client).await;
     server.stop().await;
 }
 
@@ -804,15 +826,11 @@ async fn silent_peers_are_closed() {
     )
     .await;
     let (mut client, _) = server.connect().await;
-    // Not reading means not answering pings.
+    // Not reading means not answering pings. The client's late pongs are drained by
+    // the closed socket, so they cannot reset the connection before the close is read.
     tokio::time::sleep(Duration::from_millis(600)).await;
-    match client.next().await {
-        Err(Ended::Closed(Some(frame))) => assert_eq!(u16::from(frame.code), 4007),
-        // The close frame may be lost: the client's late pongs hit a closed socket.
-        Err(Ended::Dropped(_)) => {}
-        Err(other) => panic!("expected close 4007, got {other:?}"),
-        Ok(event) => panic!("unexpected {event}"),
-    }
+    client.expect_close(4007).await;
+    expect_clean_end(&mut client).await;
     server.stop().await;
 }
 

@@ -196,3 +196,32 @@ impl AsyncWrite for Lingering {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::Config;
+
+    fn connectors(limits: &[&str]) -> Vec<ConnectorConfig> {
+        let mut toml = String::from("[agents.a]\nkind = \"echo\"\n");
+        for (n, limit) in limits.iter().enumerate() {
+            toml.push_str(&format!(
+                "[connectors.c{n}]\npath = \"/c{n}\"\nagents = [\"a\"]\nrequire_auth = false\n{limit}\n"
+            ));
+        }
+        Config::from_toml(&toml, "duplex.toml", &|_| None)
+            .expect("a valid config")
+            .connectors
+    }
+
+    #[test]
+    fn the_budget_follows_the_largest_limit_and_is_at_least_1_mib() {
+        assert_eq!(drain_budget(&connectors(&[""])), 1 << 20);
+        assert_eq!(
+            drain_budget(&connectors(&["max_message_size = 1000"])),
+            1 << 20
+        );
+        let budget = drain_budget(&connectors(&["", "max_message_size = 16777216"]));
+        assert_eq!(budget, 256 << 20);
+    }
+}

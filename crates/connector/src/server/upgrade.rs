@@ -63,7 +63,8 @@ pub(super) async fn handle(
 }
 
 /// The transport settings of every connector socket: tungstenite refuses a frame or
-/// message over `max_message_size` as its header arrives, and reads through a
+/// message over `max_message_size` as its header arrives (the session then closes with
+/// 4005, and the listener drains the rest: `super::linger`), and reads through a
 /// [`READ_BUFFER`]-byte buffer. The conformance echo (feature `conformance-echo`) takes
 /// the same, so Autobahn tests what clients get.
 pub(super) fn transport(upgrade: WebSocketUpgrade, config: &ConnectorConfig) -> WebSocketUpgrade {
