@@ -38,8 +38,8 @@ if [ "$limit" != unlimited ] && [ "$IDLE_SESSIONS" -gt $((limit - 200)) ]; then
   IDLE_SESSIONS=$((limit - 200))
 fi
 
-cargo build --release -q -p duplex-cli
-cargo build --release -q -p duplex-connector --example bare_echo
+# One cargo call for both, so dependencies are built once with one feature set.
+cargo build --release -q -p duplex-cli -p duplex-connector --bins --examples
 BIN=$CARGO_TARGET_DIR/release
 mkdir -p "$OUT"
 WORK=$(mktemp -d)
