@@ -185,6 +185,28 @@ impl<'a> Loader<'a> {
             let Some(schema) = ws.child(key).and_then(|s| self.follow_at(&s)) else {
                 continue;
             };
+            let kind = schema.node.get("type");
+            if let Some(other) = kind.and_then(Node::as_str).filter(|t| *t != "object") {
+                let what = if key == "query" {
+                    "query parameters"
+                } else {
+                    "headers"
+                };
+                self.diags.push(
+                    Diagnostic::error(
+                        "E0305",
+                        format!(
+                            "`bindings.ws.{key}` must be a schema of `type: object`, whose \
+                             properties are the {what}; it has `type: {other}`"
+                        ),
+                        kind.map_or_else(|| schema.node.location(), Node::location),
+                    )
+                    .with_hint(format!(
+                        "write `{key}: {{type: object, properties: {{...}}}}`"
+                    )),
+                );
+                continue;
+            }
             let mut scope = Scope::new();
             let required: Vec<&str> = schema
                 .node

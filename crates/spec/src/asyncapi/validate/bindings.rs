@@ -19,7 +19,7 @@
 use std::sync::OnceLock;
 
 use jsonschema::error::ValidationErrorKind;
-use jsonschema::{Draft, Retrieve, Uri, Validator};
+use jsonschema::{Draft, Retrieve, Uri, ValidationError, Validator};
 use serde_json::Value as Json;
 
 use super::deepest;
@@ -68,6 +68,7 @@ pub(super) fn check(doc: &Json) -> Vec<Fault> {
         for (protocol, binding) in bindings {
             let at = format!("{pointer}/{}", escape(protocol));
             check_binding(protocol, kind, binding, &at, &mut faults);
+            object_schemas(protocol, kind, binding, &at, &mut faults);
         }
     }
     faults
@@ -270,7 +271,7 @@ fn schema_faults(
     let mut faults = Vec::new();
     let mut seen: Vec<String> = Vec::new();
     for error in validator.iter_errors(binding) {
-        if !strict_version && !about_a_value(error.kind()) {
+        if !strict_version && !about_a_value(&error) {
             continue;
         }
         let error = deepest(&error);
@@ -312,27 +313,74 @@ fn schema_faults(
     Some(faults)
 }
 
+/// The binding fields whose Schema Object must be `type: object` (its properties are the
+/// headers or query parameters): the binding specifications say so in prose only, so
+/// their JSON Schemas take any schema. (`ws` `query`/`headers` are read, and checked, by
+/// the loader itself: `E0305`.)
+const OBJECT_SCHEMAS: &[(&str, Kind, &str)] = &[
+    ("http", Kind::Message, "headers"),
+    ("http", Kind::Operation, "query"),
+];
+
+fn object_schemas(protocol: &str, kind: Kind, binding: &Json, at: &str, faults: &mut Vec<Fault>) {
+    for (_, _, field) in OBJECT_SCHEMAS
+        .iter()
+        .filter(|(p, k, _)| *p == protocol && *k == kind)
+    {
+        let Some(other) = binding
+            .get(field)
+            .and_then(|schema| schema.get("type"))
+            .and_then(Json::as_str)
+            .filter(|t| *t != "object")
+        else {
+            continue;
+        };
+        faults.push(Fault {
+            pointer: format!("{at}/{field}/type"),
+            key: None,
+            message: format!(
+                "the `{protocol}` {} binding's `{field}` must be a schema of `type: object`, \
+                 whose properties are the {field}; it has `type: {other}`",
+                kind.file()
+            ),
+            warning: false,
+        });
+    }
+}
+
 /// Whether a schema error is about one value (its type, allowed values, length, range,
-/// format), which binding versions agree on, rather than about the object's shape.
-fn about_a_value(kind: &ValidationErrorKind) -> bool {
-    matches!(
-        kind,
-        ValidationErrorKind::Type { .. }
-            | ValidationErrorKind::Enum { .. }
-            | ValidationErrorKind::Constant { .. }
-            | ValidationErrorKind::MinLength { .. }
-            | ValidationErrorKind::MaxLength { .. }
-            | ValidationErrorKind::Minimum { .. }
-            | ValidationErrorKind::Maximum { .. }
-            | ValidationErrorKind::ExclusiveMinimum { .. }
-            | ValidationErrorKind::ExclusiveMaximum { .. }
-            | ValidationErrorKind::MultipleOf { .. }
-            | ValidationErrorKind::Format { .. }
-            | ValidationErrorKind::Pattern { .. }
-            | ValidationErrorKind::MinItems { .. }
-            | ValidationErrorKind::MaxItems { .. }
-            | ValidationErrorKind::UniqueItems
-    )
+/// format), which binding versions agree on, rather than about the object's shape. A
+/// `oneOf`/`anyOf` is, when every alternative refuses the value itself that way (`query:
+/// 123` where a Schema or a Reference Object must be).
+fn about_a_value(error: &ValidationError<'_>) -> bool {
+    match error.kind() {
+        ValidationErrorKind::OneOfNotValid { context } | ValidationErrorKind::AnyOf { context } => {
+            !context.is_empty()
+                && context.iter().all(|branch| {
+                    branch
+                        .iter()
+                        .any(|e| e.instance_path() == error.instance_path() && about_a_value(e))
+                })
+        }
+        kind => matches!(
+            kind,
+            ValidationErrorKind::Type { .. }
+                | ValidationErrorKind::Enum { .. }
+                | ValidationErrorKind::Constant { .. }
+                | ValidationErrorKind::MinLength { .. }
+                | ValidationErrorKind::MaxLength { .. }
+                | ValidationErrorKind::Minimum { .. }
+                | ValidationErrorKind::Maximum { .. }
+                | ValidationErrorKind::ExclusiveMinimum { .. }
+                | ValidationErrorKind::ExclusiveMaximum { .. }
+                | ValidationErrorKind::MultipleOf { .. }
+                | ValidationErrorKind::Format { .. }
+                | ValidationErrorKind::Pattern { .. }
+                | ValidationErrorKind::MinItems { .. }
+                | ValidationErrorKind::MaxItems { .. }
+                | ValidationErrorKind::UniqueItems
+        ),
+    }
 }
 
 fn compile(text: &str) -> Option<Validator> {
@@ -547,5 +595,35 @@ mod tests {
             "{found:?}"
         );
         assert!(found[1].contains("at `exchange/durable`"), "{found:?}");
+    }
+
+    #[test]
+    fn a_header_schema_that_is_not_an_object_is_reported_at_its_type() {
+        let http = "      http:\n        headers:\n          type: string\n";
+        // A channel binding has no `headers`: the same object under a message does.
+        assert_eq!(check(http), Vec::<String>::new());
+        let message = "asyncapi: 2.0.0\ninfo: {title: T, version: '1'}\nchannels:\n  /a:\n    \
+                       publish:\n      message:\n        payload: {type: string}\n        \
+                       bindings:\n          http:\n            headers:\n              \
+                       type: string\n";
+        let file: Arc<Path> = Arc::from(Path::new("doc.yml"));
+        let root = crate::source::parse_str(message, file.clone())
+            .root
+            .expect("parses");
+        let files = Files::load(&file, root, &mut Vec::new());
+        let found: Vec<String> = super::super::validate(&files, "2.0.0", &[], &[])
+            .into_iter()
+            .map(|d| {
+                format!(
+                    "{}:{} {} {}",
+                    d.location.line, d.location.column, d.code, d.message
+                )
+            })
+            .collect();
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert!(
+            found[0].starts_with("11:21 E0402 the `http` message binding's `headers`"),
+            "{found:?}"
+        );
     }
 }
