@@ -238,23 +238,39 @@ impl Scope {
     /// Returns `name` unchanged if none of its forms is taken yet, or else the first
     /// numbered variant (`Chat2`, `chat_2`) that is free; then marks it taken.
     pub fn claim(&mut self, name: Name) -> Name {
-        let mut candidate = name.clone();
+        // Each form's key is computed once (the three are usually the same key).
+        let wanted = keys(&name);
+        if !self.is_taken(&wanted) {
+            self.taken.extend(wanted);
+            return name;
+        }
         let mut n = 2;
-        while self.is_taken(&candidate) {
-            candidate = name.numbered(n);
+        loop {
+            let candidate = name.numbered(n);
+            let numbered = keys(&candidate);
+            if !self.is_taken(&numbered) {
+                self.taken.extend(numbered);
+                return candidate;
+            }
             n += 1;
         }
-        for form in [&candidate.pascal, &candidate.camel, &candidate.snake] {
-            self.taken.insert(key(form));
-        }
-        candidate
     }
 
-    fn is_taken(&self, name: &Name) -> bool {
-        [&name.pascal, &name.camel, &name.snake]
-            .iter()
-            .any(|form| self.taken.contains(&key(form)))
+    fn is_taken(&self, keys: &[String]) -> bool {
+        keys.iter().any(|k| self.taken.contains(k))
     }
+}
+
+/// The distinct clash keys of a name's forms.
+fn keys(name: &Name) -> Vec<String> {
+    let mut keys = Vec::with_capacity(3);
+    for form in [&name.pascal, &name.camel, &name.snake] {
+        let k = key(form);
+        if !keys.contains(&k) {
+            keys.push(k);
+        }
+    }
+    keys
 }
 
 /// Two forms clash when they differ only in case or underscores (`fooBar`, `foo_bar`).
