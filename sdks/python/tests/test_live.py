@@ -19,6 +19,7 @@ from duplex_connector import (
     AsyncDuplexConnectorClient,
     DuplexConnectorClient,
     ReconnectOptions,
+    ServerClosedError,
     types,
 )
 from duplex_connector._runtime.handshake import ConnectPlan, Handshake
@@ -198,8 +199,46 @@ async def test_unauthorized(server: Server) -> None:
     async with client(server, secret="wrong", reconnect=NEVER).chat.connect() as socket:
         error = await asyncio.wait_for(socket.wait_for(types.Error), 10)
         assert error.code == "unauthorized" and not error.retryable
-        assert [m async for m in socket] == []
+        # 4001 is `reconnect: false` in the spec: iterating ends with the close, raised.
+        with pytest.raises(ServerClosedError):
+            assert [m async for m in socket] == []
         assert socket.state == "closed"
+
+
+async def test_a_wrong_secret_fails_once_with_4001_even_when_reconnecting(
+    server: Server,
+) -> None:
+    attempts: list[int] = []
+    errors: list[BaseException] = []
+    async with client(server, secret="wrong").chat.connect() as socket:
+        socket.on("reconnecting", attempts.append)
+        socket.on("socket_error", errors.append)
+        error = await asyncio.wait_for(socket.wait_for(types.Error), 10)
+        assert error.code == "unauthorized"
+        with pytest.raises(ServerClosedError) as raised:
+            await asyncio.wait_for(socket.wait_for(types.Connected), 10)
+        closed = raised.value
+        assert (closed.code, closed.reason) == (4001, "unauthorized")
+        assert closed.description and "secret" in closed.description
+        assert "4001 (unauthorized), which is not retried" in str(closed)
+        with pytest.raises(ServerClosedError):
+            await socket.send_message(
+                types.Message(payload=types.MessagePayload(message="hi"))
+            )
+    assert socket.state == "closed"
+    assert errors == [closed]
+    assert attempts == []
+
+
+def test_a_wrong_secret_fails_once_with_4001_blocking(server: Server) -> None:
+    blocking = DuplexConnectorClient(
+        base_url=server.url, secret="wrong", reconnect=FAST
+    )
+    with blocking.chat.connect() as socket:
+        with pytest.raises(ServerClosedError) as raised:
+            socket.wait_for(types.Connected, timeout=10)
+        assert raised.value.code == 4001
+    assert socket.state == "closed"
 
 
 async def test_auth_timeout(server: Server, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -185,6 +185,52 @@ impl ChatChannel {
             "session_id",
             params.session_id.clone(),
         ));
+        request.close_code(
+            1000,
+            false,
+            "Normal closure; the client closed and the server answered.",
+        );
+        request.close_code(
+            1001,
+            true,
+            "The server is shutting down; resume on another node or when it is back.",
+        );
+        request.close_code(
+            4001,
+            false,
+            "The secret was missing or wrong; fix the secret before connecting again.",
+        );
+        request.close_code(4002, true, "No valid auth came within the auth timeout.");
+        request.close_code(
+            4003,
+            true,
+            "The session holds its most messages; continue in a new session.",
+        );
+        request.close_code(
+            4004,
+            true,
+            "The session was idle past the session timeout; continue in a new session.",
+        );
+        request.close_code(
+            4005,
+            true,
+            "A frame or message was over the size limit; do not resend that message.",
+        );
+        request.close_code(
+            4006,
+            true,
+            "The client did not read its events fast enough.",
+        );
+        request.close_code(
+            4007,
+            true,
+            "The peer answered no ping within the ping timeout.",
+        );
+        request.close_code(
+            4008,
+            true,
+            "The server failed (its store, usually); resume after a backoff.",
+        );
         let carrier = crate::runtime::Carrier::FirstMessage { field: "secret" };
         let carrier = ::std::option::Option::Some(carrier);
         let connection = self.client.open(request, carrier, "chat").await?;

@@ -5,4 +5,4 @@ export { DuplexConnectorEnvironment } from "./connection.js";
 export * from "./types.js";
 export * from "./channels/chat.js";
 export * as runtime from "./runtime/index.js";
-export { type BasicCredentials, type CloseInfo, type Logger, QueueFullError, type ReadyState, type ReconnectInfo, type ReconnectOptions, SocketClosedError, SocketError, type Supplier } from "./runtime/index.js";
+export { type BasicCredentials, type CloseCodeInfo, type CloseInfo, type Logger, QueueFullError, type ReadyState, type ReconnectInfo, type ReconnectOptions, ServerClosedError, SocketClosedError, SocketError, type Supplier } from "./runtime/index.js";

@@ -15,6 +15,7 @@ import {
   type CloseInfo,
   DuplexConnectorClient,
   type DuplexConnectorClientOptions,
+  ServerClosedError,
 } from "../src/index.js";
 import { SECRET, Server } from "./server.js";
 import { walkthrough } from "./walkthrough.js";
@@ -181,6 +182,37 @@ describe("resume", () => {
     } finally {
       socket.close();
     }
+  });
+});
+
+describe("close codes", () => {
+  it("a wrong secret fails once, with 4001, even when reconnecting is on", async () => {
+    const socket = client("", { secret: "wrong" }).chat.connect();
+    let reconnects = 0;
+    socket.on("reconnecting", () => {
+      reconnects += 1;
+    });
+    const closed = new Promise<CloseInfo>((resolve) =>
+      socket.on("close", resolve),
+    );
+    const error = socket.waitFor("error");
+    const isUnauthorized = (e: unknown) =>
+      e instanceof ServerClosedError &&
+      e.code === 4001 &&
+      e.reason === "unauthorized" &&
+      e.description !== undefined &&
+      e.message.includes("4001 (unauthorized), which is not retried");
+    await assert.rejects(socket.waitFor("connected"), isUnauthorized);
+    assert.equal((await error).code, "unauthorized", "the error event first");
+    const info = await closed;
+    assert.equal(info.willReconnect, false);
+    assert.ok(isUnauthorized(info.error));
+    assert.equal(reconnects, 0);
+    assert.equal(socket.readyState, "closed");
+    assert.throws(
+      () => socket.sendMessage({ payload: { message: "hi" } }),
+      isUnauthorized,
+    );
   });
 });
 

@@ -540,6 +540,21 @@ fn channel_class(
                         pystr::string(&resume.field)
                     ));
                 }
+                if !channel.close_codes.is_empty() {
+                    w.line("    close_codes={");
+                    for code in &channel.close_codes {
+                        let reconnect = if code.reconnect { "True" } else { "False" };
+                        let description = code
+                            .docs
+                            .as_deref()
+                            .map_or(String::new(), |d| format!(", {}", pystr::string(d)));
+                        w.line(format!(
+                            "        {}: _rt.CloseCode({reconnect}{description}),",
+                            code.code
+                        ));
+                    }
+                    w.line("    },");
+                }
             });
             w.line(format!("    {},", cn.routes));
             w.line("    self._config.reconnect,");

@@ -42,6 +42,10 @@ const RUNTIME: &[(&str, &str)] = &[
         include_str!("../../runtime/python/_runtime/backoff.py"),
     ),
     (
+        "closing.py",
+        include_str!("../../runtime/python/_runtime/closing.py"),
+    ),
+    (
         "dispatch.py",
         include_str!("../../runtime/python/_runtime/dispatch.py"),
     ),

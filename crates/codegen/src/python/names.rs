@@ -32,6 +32,7 @@ pub const RUNTIME_EXPORTS: &[&str] = &[
     "Environment",
     "ReconnectFailedError",
     "ReconnectOptions",
+    "ServerClosedError",
     "SocketClosedError",
     "UnknownMessage",
 ];

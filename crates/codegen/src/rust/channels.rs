@@ -240,6 +240,12 @@ pub fn generate(channel: &Channel, accessor: &Name, types: &mut Types<'_>) -> Ge
             if let Some(resume) = &resume {
                 resume.connect_call(w);
             }
+            for close in &channel.close_codes {
+                let code = close.code.to_string();
+                let reconnect = close.reconnect.to_string();
+                let description = lit(close.docs.as_deref().unwrap_or(""));
+                call(w, "request.close_code", &[&code, &reconnect, &description], ";");
+            }
             match carrier {
                 None => w.line("let carrier = ::std::option::Option::None;"),
                 Some((variant, fields)) => {

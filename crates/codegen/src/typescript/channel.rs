@@ -464,6 +464,19 @@ fn channel_class(w: &mut Writer, api: &Api, channel: &Channel, names: &Names, cn
                             tsdoc::string(&resume.field)
                         ));
                     }
+                    if !channel.close_codes.is_empty() {
+                        w.block("closeCodes: {", "},", |w| {
+                            for code in &channel.close_codes {
+                                let description = code.docs.as_deref().map_or(String::new(), |d| {
+                                    format!(", description: {}", tsdoc::string(d))
+                                });
+                                w.line(format!(
+                                    "{}: {{ reconnect: {}{description} }},",
+                                    code.code, code.reconnect
+                                ));
+                            }
+                        });
+                    }
                     target(w, channel, &servers, &all, &auth);
                 });
             },

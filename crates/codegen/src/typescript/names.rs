@@ -14,12 +14,14 @@ use duplex_spec::naming::{Name, Scope};
 /// Runtime names that `index.ts` re-exports at the top level when free.
 const RUNTIME_EXPORTS: &[(&str, bool)] = &[
     ("BasicCredentials", true),
+    ("CloseCodeInfo", true),
     ("CloseInfo", true),
     ("Logger", true),
     ("QueueFullError", false),
     ("ReadyState", true),
     ("ReconnectInfo", true),
     ("ReconnectOptions", true),
+    ("ServerClosedError", false),
     ("SocketClosedError", false),
     ("SocketError", false),
     ("Supplier", true),

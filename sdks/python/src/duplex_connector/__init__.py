@@ -7,6 +7,7 @@ from ._runtime import (
     Environment,
     ReconnectFailedError,
     ReconnectOptions,
+    ServerClosedError,
     SocketClosedError,
     UnknownMessage,
 )
@@ -85,6 +86,7 @@ __all__ = [
     "ReplyError",
     "ReplyStatus",
     "Response",
+    "ServerClosedError",
     "ShortMessage",
     "SocketClosedError",
     "StreamChunk",

@@ -27,7 +27,7 @@ pub use auth::{Auth, BoxError, Carrier};
 pub use backoff::ReconnectOptions;
 pub use connection::{Connection, Status};
 pub use error::Error;
-pub use request::Request;
+pub use request::{CloseCode, Request};
 pub use resume::Resume;
 
 /// What every generated client shares between its channels.

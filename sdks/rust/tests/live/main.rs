@@ -244,6 +244,50 @@ async fn expect_error(socket: &mut ChatSocket, code: ErrorCode, closes: bool) {
 }
 
 #[tokio::test]
+async fn a_wrong_secret_fails_once_with_4001_even_when_reconnecting() {
+    let server = Server::start("close-codes");
+    let mut socket = connect(&server, "", "wrong", fast()).await;
+    let mut watch = socket.watch_status();
+    let statuses = tokio::spawn(async move {
+        let mut seen = Vec::new();
+        while watch.changed().await.is_ok() {
+            seen.push(*watch.borrow_and_update());
+        }
+        seen
+    });
+    let error = within("the unauthorized error", socket.wait_for(In::into_error))
+        .await
+        .expect("the error message comes first");
+    assert_eq!(error.code, ErrorCode::Unauthorized);
+    let closed = within("the close", socket.wait_for(In::into_connected)).await;
+    let Err(Error::ServerClosed {
+        code,
+        reason,
+        description,
+    }) = &closed
+    else {
+        panic!("{closed:?}")
+    };
+    assert_eq!((*code, reason.as_str()), (4001, "unauthorized"));
+    assert!(description.contains("secret"), "{description}");
+    assert!(
+        closed
+            .unwrap_err()
+            .to_string()
+            .contains("4001 (unauthorized), which is not retried")
+    );
+    assert!(socket.recv().await.is_none());
+    let statuses = within("the task's end", statuses).await.unwrap();
+    assert!(
+        !statuses
+            .iter()
+            .any(|s| matches!(s, duplex_connector_sdk::Status::Reconnecting { .. })),
+        "{statuses:?}"
+    );
+    assert_eq!(socket.status(), duplex_connector_sdk::Status::Closed);
+}
+
+#[tokio::test]
 async fn error_codes_a_client_can_cause() {
     let server = Server::start("errors");
     let never = ReconnectOptions {

@@ -75,6 +75,18 @@ export interface CloseInfo {
   code: number;
   reason: string;
   willReconnect: boolean;
+  /**
+   * Set when the server ended the socket with a close code after which reconnecting
+   * cannot help (a wrong secret, say): the same error `waitFor`, `waitForOpen`, sends and
+   * iteration then fail with.
+   */
+  error?: ServerClosedError;
+}
+
+/** What the API says one close code means: whether to reconnect, and why. */
+export interface CloseCodeInfo {
+  reconnect: boolean;
+  description?: string;
 }
 
 /** One scheduled reconnect attempt. */
@@ -98,6 +110,26 @@ export class SocketClosedError extends Error {
   constructor() {
     super("the socket is closed; create a new one with connect()");
     this.name = "SocketClosedError";
+  }
+}
+
+/**
+ * The server closed the connection with a code after which reconnecting cannot help
+ * (the API's spec says so, e.g. 4001 for a wrong secret): the socket is closed for good.
+ */
+export class ServerClosedError extends SocketClosedError {
+  readonly code: number;
+  readonly reason: string;
+  readonly description: string | undefined;
+  constructor(code: number, reason: string, description?: string) {
+    super();
+    this.name = "ServerClosedError";
+    this.code = code;
+    this.reason = reason;
+    this.description = description;
+    const said = reason === "" ? "" : ` (${reason})`;
+    const why = description === undefined ? "" : `: ${description}`;
+    this.message = `the server closed the connection with ${code}${said}, which is not retried${why}`;
   }
 }
 
@@ -160,6 +192,8 @@ export interface SocketConfig<In> extends SocketOptions {
   lifecycle?: Partial<Record<LifecycleEvent, string>>;
   /** Set when the API resumes sessions through its first message. */
   resume?: ResumeConfig;
+  /** What the API's close codes mean; a code with `reconnect: false` ends the socket. */
+  closeCodes?: Readonly<Record<number, CloseCodeInfo>>;
 }
 
 const DEFAULT_TERMINAL_CODES: readonly number[] = [
@@ -188,8 +222,9 @@ export class Socket<Out, In, Events extends object = SocketEvents<In>>
   #openWaiters: Waiter[] = [];
   #iterators = new Set<{
     push(message: In): void;
-    end(): void;
+    end(error?: Error): void;
   }>();
+  #closedError: SocketClosedError | undefined;
   #resumeValue: string | undefined;
 
   constructor(config: SocketConfig<In>) {
@@ -230,7 +265,7 @@ export class Socket<Out, In, Events extends object = SocketEvents<In>>
     filter?: (...args: Events[K] & unknown[]) => boolean,
   ): Promise<(Events[K] & unknown[])[0]> {
     if (this.#state === "closed") {
-      return Promise.reject(new SocketClosedError());
+      return Promise.reject(this.#closedError ?? new SocketClosedError());
     }
     return new Promise((resolve, reject) => {
       const closeSet = this.#handlerSet(
@@ -247,7 +282,7 @@ export class Socket<Out, In, Events extends object = SocketEvents<In>>
         if (!info.willReconnect) {
           this.off(event, handler);
           closeSet.delete(onClose as Handler);
-          reject(new SocketClosedError());
+          reject(info.error ?? new SocketClosedError());
         }
       };
       this.on(event, handler);
@@ -302,7 +337,7 @@ export class Socket<Out, In, Events extends object = SocketEvents<In>>
   /** Sends text or binary data as is, queued like `send`. */
   sendRaw(data: string | ArrayBufferLike | ArrayBufferView): void {
     if (this.#state === "closing" || this.#state === "closed") {
-      throw new SocketClosedError();
+      throw this.#closedError ?? new SocketClosedError();
     }
     if (this.#state === "open" && this.#ws?.readyState === WS_OPEN) {
       this.#ws.send(data as string);
@@ -321,7 +356,7 @@ export class Socket<Out, In, Events extends object = SocketEvents<In>>
       return Promise.resolve();
     }
     if (this.#state === "closed" || this.#state === "closing") {
-      return Promise.reject(new SocketClosedError());
+      return Promise.reject(this.#closedError ?? new SocketClosedError());
     }
     return new Promise((resolve, reject) => {
       this.#openWaiters.push({ resolve, reject });
@@ -354,27 +389,45 @@ export class Socket<Out, In, Events extends object = SocketEvents<In>>
     }
   }
 
-  /** Iterates over received messages until the socket closes for good. */
+  /**
+   * Iterates over received messages until the socket closes for good; throws the
+   * `ServerClosedError` when the server ended it with a code that is not retried.
+   */
   [Symbol.asyncIterator](): AsyncIterator<In> {
     const buffered: In[] = [];
-    let pending: ((result: IteratorResult<In>) => void) | undefined;
+    let pending:
+      | {
+          resolve: (result: IteratorResult<In>) => void;
+          reject: (error: Error) => void;
+        }
+      | undefined;
     let ended = this.#state === "closed";
+    let failure: Error | undefined =
+      this.#closedError instanceof ServerClosedError
+        ? this.#closedError
+        : undefined;
     const sink = {
       push: (message: In) => {
         if (pending !== undefined) {
-          const resolve = pending;
+          const { resolve } = pending;
           pending = undefined;
           resolve({ value: message, done: false });
         } else {
           buffered.push(message);
         }
       },
-      end: () => {
+      end: (error?: Error) => {
         ended = true;
+        failure = error;
         if (pending !== undefined) {
-          const resolve = pending;
+          const waiter = pending;
           pending = undefined;
-          resolve({ value: undefined, done: true });
+          failure = undefined;
+          if (error !== undefined) {
+            waiter.reject(error);
+          } else {
+            waiter.resolve({ value: undefined, done: true });
+          }
         }
       },
     };
@@ -386,10 +439,14 @@ export class Socket<Out, In, Events extends object = SocketEvents<In>>
           return Promise.resolve({ value, done: false });
         }
         if (ended) {
-          return Promise.resolve({ value: undefined, done: true });
+          const error = failure;
+          failure = undefined;
+          return error === undefined
+            ? Promise.resolve({ value: undefined, done: true })
+            : Promise.reject(error);
         }
-        return new Promise((resolve) => {
-          pending = resolve;
+        return new Promise((resolve, reject) => {
+          pending = { resolve, reject };
         });
       },
       return: () => {
@@ -570,6 +627,21 @@ export class Socket<Out, In, Events extends object = SocketEvents<In>>
   #afterDrop(closed: { code: number; reason: string }): void {
     const options = this.#config.reconnect ?? {};
     const terminal = options.terminalCloseCodes ?? DEFAULT_TERMINAL_CODES;
+    const known = this.#config.closeCodes?.[closed.code];
+    if (
+      !this.#closedByUser &&
+      closed.code !== 1000 &&
+      known?.reconnect === false
+    ) {
+      const error = new ServerClosedError(
+        closed.code,
+        closed.reason,
+        known.description,
+      );
+      this.#log("error", error.message);
+      this.#finish({ ...closed, willReconnect: false, error });
+      return;
+    }
     const retry =
       !this.#closedByUser &&
       options.enabled !== false &&
@@ -597,7 +669,7 @@ export class Socket<Out, In, Events extends object = SocketEvents<In>>
     this.#state = "reconnecting";
     this.#log(
       "warn",
-      `connection closed (${closed.code}); reconnecting in ${delayMs} ms (attempt ${this.#attempt})`,
+      `connection closed (${closed.code}${known?.description === undefined ? "" : `: ${known.description}`}); reconnecting in ${delayMs} ms (attempt ${this.#attempt})`,
     );
     this.#emitLifecycle("close", { ...closed, willReconnect: true });
     this.#emitLifecycle("reconnecting", { attempt: this.#attempt, delayMs });
@@ -613,12 +685,13 @@ export class Socket<Out, In, Events extends object = SocketEvents<In>>
     }
     this.#state = "closed";
     this.#queue = [];
+    this.#closedError = info.error;
     for (const waiter of this.#openWaiters.splice(0)) {
-      waiter.reject(new SocketClosedError());
+      waiter.reject(info.error ?? new SocketClosedError());
     }
     this.#emitLifecycle("close", info);
     for (const iterator of this.#iterators) {
-      iterator.end();
+      iterator.end(info.error);
     }
     this.#iterators.clear();
   }

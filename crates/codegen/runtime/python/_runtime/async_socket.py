@@ -10,6 +10,10 @@ Contract:
   accepts and drops at once. Each attempt resolves the
   handshake again (credentials are re-evaluated) and sends first-message auth before
   anything else; sends made meanwhile are queued and flushed in order afterwards.
+- When the server closes with a code the channel's spec marks ``reconnect: false``
+  (``x-duplex-close-codes``: 4001 for a wrong secret, say), the socket does not retry:
+  the ``error`` event gets a :class:`ServerClosedError` (code, reason, description),
+  and ``recv`` and ``async for`` raise it.
 - When reconnecting gives up, ``recv`` and ``async for`` raise
   :class:`ReconnectFailedError`; after a clean close, ``async for`` ends and ``recv``
   raises :class:`SocketClosedError`. No received message is ever dropped: unmatched
@@ -31,6 +35,7 @@ from websockets.exceptions import ConnectionClosed
 from websockets.typing import Subprotocol
 
 from .backoff import ReconnectOptions, should_reconnect
+from .closing import ended_for_good
 from .dispatch import Dispatcher
 from .errors import ReconnectFailedError, SocketClosedError
 from .events import EventHub
@@ -81,9 +86,9 @@ class AsyncSocket(Generic[R]):
     async def __anext__(self) -> R:
         try:
             return await self.recv()
-        except ReconnectFailedError:
-            raise
-        except SocketClosedError:
+        except SocketClosedError as error:
+            if error is self._failure:
+                raise
             raise StopAsyncIteration from None
 
     @property
@@ -199,6 +204,15 @@ class AsyncSocket(Generic[R]):
                     async for frame in ws:
                         await self._deliver(frame)
                 if self._state == "closing":
+                    return
+                failure = ended_for_good(
+                    self._plan.close_codes,
+                    ws.protocol.close_code,
+                    ws.protocol.close_reason or "",
+                )
+                if failure is not None:
+                    self._failure = failure
+                    await self._events.emit_async(self._events.own("error"), failure)
                     return
                 if not should_reconnect(self._reconnect, ws.protocol.close_code):
                     return

@@ -10,18 +10,21 @@ from typing import Any
 import pytest
 from pydantic import Field
 from websockets.sync.server import ServerConnection
-from wsserver import TestServer, Visit, drop
+from wsserver import TestServer, Visit, drop, echo
 
 from _runtime import (
     AsyncSocket,
     AuthBinding,
     Carrier,
     ClientConfig,
+    CloseCode,
     Dispatcher,
     ReconnectFailedError,
     ReconnectOptions,
     Resume,
     Route,
+    ServerClosedError,
+    SocketClosedError,
     SyncSocket,
     UnknownMessage,
     WireModel,
@@ -42,6 +45,7 @@ def plan(
     server: TestServer,
     credential: Credential | None = None,
     reconnect: ReconnectOptions = FAST,
+    close_codes: dict[int, CloseCode] | None = None,
 ) -> Any:
     config = ClientConfig(
         client="TestClient",
@@ -57,7 +61,13 @@ def plan(
         else []
     )
     return config.plan(
-        channel="chat", path="/chat", path_params={}, query={}, headers={}, auth=auth
+        channel="chat",
+        path="/chat",
+        path_params={},
+        query={},
+        headers={},
+        auth=auth,
+        close_codes=close_codes,
     )
 
 
@@ -160,6 +170,93 @@ async def test_async_gives_up_after_bounded_attempts(
     assert attempts == [1, 2]
 
 
+CODES = {
+    4001: CloseCode(False, "Fix the secret."),
+    4002: CloseCode(True, "No auth in time."),
+}
+
+
+def refuse(server: TestServer, ws: ServerConnection, visit: Visit) -> None:
+    """Says why, then closes with 4001 as a server does after a wrong secret."""
+    visit.received.append(json.loads(ws.recv()))
+    ws.send(json.dumps({"type": "echo", "data": "unauthorized"}))
+    ws.close(4001, "unauthorized")
+
+
+def assert_unauthorized(error: BaseException) -> None:
+    assert isinstance(error, ServerClosedError)
+    assert isinstance(error, SocketClosedError)
+    assert (error.code, error.reason, error.description) == (
+        4001,
+        "unauthorized",
+        "Fix the secret.",
+    )
+    assert str(error).endswith(
+        "4001 (unauthorized), which is not retried: Fix the secret."
+    )
+
+
+async def test_async_ends_for_good_on_a_close_code_marked_not_to_reconnect(
+    make_server: type[TestServer],
+) -> None:
+    server = make_server(refuse)
+    errors: list[BaseException] = []
+    attempts: list[int] = []
+    socket = AsyncSocket[Any](plan(server, "wrong", close_codes=CODES), DISPATCH, FAST)
+    socket._on("error", errors.append)
+    socket._on("reconnecting", attempts.append)
+    async with socket:
+        seen = []
+        with pytest.raises(ServerClosedError) as raised:
+            async for message in socket:
+                seen.append(message.data)
+        assert_unauthorized(raised.value)
+        assert seen == ["unauthorized"]
+        with pytest.raises(ServerClosedError):
+            await socket.recv()
+        with pytest.raises(ServerClosedError):
+            await socket._send_message({"n": 1})
+    assert errors == [raised.value]
+    assert attempts == []
+    assert len(server.visits) == 1
+
+
+def test_sync_ends_for_good_on_a_close_code_marked_not_to_reconnect(
+    make_server: type[TestServer],
+) -> None:
+    server = make_server(refuse)
+    with SyncSocket[Any](
+        plan(server, "wrong", close_codes=CODES), DISPATCH, FAST
+    ) as socket:
+        assert socket.recv().data == "unauthorized"
+        with pytest.raises(ServerClosedError) as raised:
+            list(socket)
+        assert_unauthorized(raised.value)
+    assert len(server.visits) == 1
+
+
+async def test_async_reconnects_after_a_close_code_marked_to_reconnect(
+    make_server: type[TestServer],
+) -> None:
+    def once_then_echo(server: TestServer, ws: ServerConnection, visit: Visit) -> None:
+        if len(server.visits) == 1:
+            ws.close(4002, "auth timeout")
+            return
+        echo(server, ws, visit)
+
+    server = make_server(once_then_echo)
+    reconnecting = asyncio.Event()
+    async with AsyncSocket[Any](
+        plan(server, close_codes=CODES), DISPATCH, FAST
+    ) as socket:
+        socket._on("reconnecting", lambda attempt: reconnecting.set())
+        await asyncio.wait_for(reconnecting.wait(), 5)
+        await socket._send_message({"n": 1})
+        reply = await asyncio.wait_for(socket.recv(), 5)
+    assert reply.data == {"n": 1}
+    assert len(server.visits) == 2
+
+
 def test_sync_send_receive_and_reconnect(make_server: type[TestServer]) -> None:
     server = make_server(drop_after_first)
     calls: list[int] = []
@@ -260,6 +357,7 @@ def test_sync_renamed_own_events_leave_the_message_its_name(
     make_server: type[TestServer],
 ) -> None:
     def speak(server: TestServer, ws: ServerConnection, visit: Visit) -> None:
+        ws.recv()  # the handlers are registered by then
         ws.send('{"type":"error","data":1}')
         ws.send("not json")
         ws.send('{"type":"echo","data":2}')
@@ -281,5 +379,6 @@ def test_sync_renamed_own_events_leave_the_message_its_name(
         socket._on(
             "socket_error", lambda e: seen.append(f"socket_error:{type(e).__name__}")
         )
+        socket._send_message({"go": True})
         assert socket.wait_for(Echo, lambda m: m.data == 2, timeout=5).data == 2
     assert seen == ["error:1", "unknown:not json", "socket_error:ZeroDivisionError"]

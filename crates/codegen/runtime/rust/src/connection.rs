@@ -10,6 +10,10 @@
 //! - A drop the client did not ask for (server close, network error) starts
 //!   reconnecting, unless [`ReconnectOptions::max_attempts`] is `0`. When every attempt
 //!   fails, the receiver yields one [`Error::ReconnectFailed`] and then ends.
+//! - A close frame with a code the request's spec table marks `reconnect: false`
+//!   ([`Request::close_code`]) ends the socket for good: the receiver yields one
+//!   [`Error::ServerClosed`] with the code, the reason and the spec's description, then
+//!   ends. A normal close (1000) from the server ends it quietly.
 //! - [`Connection::close`] (or dropping the connection) sends a close frame and ends the task.
 //! - Received text frames are handed over as they are; decoding is the caller's job.
 //!   With a [`Resume`](super::resume::Resume) on the request, each one is also shown to
@@ -168,6 +172,8 @@ async fn attempt(target: &Target) -> Result<Socket, Error> {
 /// Why the connected phase ended.
 enum Ended {
     ByClient,
+    /// The server ended it for good: `None` for a normal close, else why.
+    ByServer(Option<Error>),
     Dropped(Error),
 }
 
@@ -185,7 +191,11 @@ impl Task {
         loop {
             let _ = self.status.send(Status::Open);
             let cause = match self.pump(&mut socket).await {
-                Ended::ByClient => break,
+                Ended::ByClient | Ended::ByServer(None) => break,
+                Ended::ByServer(Some(error)) => {
+                    let _ = self.received.send(Err(error));
+                    break;
+                }
                 Ended::Dropped(cause) => cause,
             };
             match self.reconnect(cause).await {
@@ -222,7 +232,23 @@ impl Task {
                             .map_err(|e| Error::NotText { len: e.as_bytes().len() });
                         let _ = self.received.send(item);
                     }
-                    Some(Ok(Message::Close(_))) | None => return Ended::Dropped(Error::Closed),
+                    Some(Ok(Message::Close(Some(frame)))) => {
+                        let code = u16::from(frame.code);
+                        if code == 1000 {
+                            return Ended::ByServer(None);
+                        }
+                        return match self.target.request.close_code_info(code) {
+                            Some(info) if !info.reconnect => {
+                                Ended::ByServer(Some(Error::ServerClosed {
+                                    code,
+                                    reason: frame.reason.as_str().to_owned(),
+                                    description: info.description.clone(),
+                                }))
+                            }
+                            _ => Ended::Dropped(Error::Closed),
+                        };
+                    }
+                    Some(Ok(Message::Close(None))) | None => return Ended::Dropped(Error::Closed),
                     Some(Ok(_)) => {}
                     Some(Err(error)) => return Ended::Dropped(error.into()),
                 },

@@ -34,6 +34,14 @@ pub enum Error {
     },
     /// A binary frame that is not UTF-8 text was received.
     NotText { len: usize },
+    /// The server closed the connection with a code after which reconnecting cannot help
+    /// (the spec's `x-duplex-close-codes` says so: 4001 for a wrong secret, say), so the
+    /// socket did not retry. `description` is the spec's, empty when it gives none.
+    ServerClosed {
+        code: u16,
+        reason: String,
+        description: String,
+    },
     /// The socket was closed (by [`close`](super::Connection::close) or after a final failure).
     Closed,
 }
@@ -70,6 +78,21 @@ impl fmt::Display for Error {
                     f,
                     "received a binary frame of {len} bytes that is not UTF-8 text"
                 )
+            }
+            Error::ServerClosed {
+                code,
+                reason,
+                description,
+            } => {
+                write!(f, "the server closed the connection with {code}")?;
+                if !reason.is_empty() {
+                    write!(f, " ({reason})")?;
+                }
+                f.write_str(", which is not retried")?;
+                if !description.is_empty() {
+                    write!(f, ": {description}")?;
+                }
+                Ok(())
             }
             Error::Closed => f.write_str("the socket is closed"),
         }

@@ -22,6 +22,17 @@ pub struct Request {
     query: Vec<(String, String)>,
     headers: Vec<(String, String)>,
     resume: Option<Resume>,
+    close_codes: Vec<CloseCode>,
+}
+
+/// What the API's spec says one close code means (`x-duplex-close-codes`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CloseCode {
+    pub code: u16,
+    /// Whether reconnecting can help; after a `false` code the socket ends for good.
+    pub reconnect: bool,
+    /// What the code means, for people; empty when the spec says nothing.
+    pub description: String,
 }
 
 impl Request {
@@ -40,12 +51,27 @@ impl Request {
             query: Vec::new(),
             headers: Vec::new(),
             resume: None,
+            close_codes: Vec::new(),
         }
     }
 
     /// Resumes the session on every (re)connect through the first message.
     pub fn resume(&mut self, resume: Resume) {
         self.resume = Some(resume);
+    }
+
+    /// Says what the server's close `code` means: whether to reconnect after it, and why.
+    pub fn close_code(&mut self, code: u16, reconnect: bool, description: &str) {
+        self.close_codes.push(CloseCode {
+            code,
+            reconnect,
+            description: description.to_owned(),
+        });
+    }
+
+    /// What the spec says about close `code`, if anything.
+    pub fn close_code_info(&self, code: u16) -> Option<&CloseCode> {
+        self.close_codes.iter().find(|c| c.code == code)
     }
 
     /// The session resume, when the channel has one.

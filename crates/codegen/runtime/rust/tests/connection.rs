@@ -184,3 +184,64 @@ async fn without_reconnect_a_drop_ends_the_socket_with_its_cause() {
     assert!(connection.recv_text().await.is_none());
     assert_eq!(calls.load(Ordering::SeqCst), 1);
 }
+
+#[tokio::test]
+async fn a_close_code_marked_not_to_reconnect_ends_the_socket_with_it() {
+    use tokio_tungstenite::tungstenite::protocol::CloseFrame;
+    use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
+
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let (auth, calls) = counting_auth();
+    let mut config = target(
+        &listener,
+        Carrier::FirstMessage { field: "secret" },
+        auth,
+        5,
+    )
+    .await;
+    config.request.close_code(4001, false, "Fix the secret.");
+    config.request.close_code(4002, true, "");
+    let (open, (mut socket, _)) = tokio::join!(Connection::open(config), accept(&listener));
+    let mut connection = open.unwrap();
+    assert_eq!(next_text(&mut socket).await, r#"{"secret":"token-0"}"#);
+    // A code the spec says to retry reconnects as any drop does.
+    let retry = CloseFrame {
+        code: CloseCode::from(4002),
+        reason: "auth timeout".into(),
+    };
+    socket.close(Some(retry)).await.unwrap();
+    let (mut socket, _) = accept(&listener).await;
+    assert_eq!(next_text(&mut socket).await, r#"{"secret":"token-1"}"#);
+    socket
+        .send(Message::text(r#"{"type":"error"}"#))
+        .await
+        .unwrap();
+    let refuse = CloseFrame {
+        code: CloseCode::from(4001),
+        reason: "unauthorized".into(),
+    };
+    socket.close(Some(refuse)).await.unwrap();
+    assert_eq!(
+        connection.recv_text().await.unwrap().unwrap(),
+        r#"{"type":"error"}"#
+    );
+    let last = connection.recv_text().await;
+    let Some(Err(error)) = last else {
+        panic!("{last:?}")
+    };
+    assert!(
+        matches!(
+            &error,
+            Error::ServerClosed { code: 4001, reason, description }
+                if reason == "unauthorized" && description == "Fix the secret."
+        ),
+        "{error:?}"
+    );
+    assert_eq!(
+        error.to_string(),
+        "the server closed the connection with 4001 (unauthorized), which is not retried: Fix the secret."
+    );
+    assert!(connection.recv_text().await.is_none());
+    assert_eq!(connection.status(), Status::Closed);
+    assert_eq!(calls.load(Ordering::SeqCst), 2, "no attempt after 4001");
+}

@@ -15,10 +15,12 @@ import {
   expandUrl,
   newTarget,
   QueueFullError,
+  ServerClosedError,
   Socket,
   SocketClosedError,
   type AuthScheme,
   type Classified,
+  type CloseInfo,
   type SocketConfig,
   type SocketError,
   type SocketEvents,
@@ -340,6 +342,81 @@ describe("socket", () => {
       );
       await assert.rejects(s.waitForOpen(), SocketClosedError);
     }
+  });
+
+  it("ends for good, with a typed error, on a close code the API says not to retry", async () => {
+    const srv = await server();
+    srv.onConnection = (ws) => {
+      ws.send(JSON.stringify({ type: "ping", n: 1 }));
+      ws.close(4001, "unauthorized");
+    };
+    const s = socket({
+      target: async () => newTarget(srv.url, "/", {}),
+      reconnect: { initialDelayMs: 1, jitter: 0 },
+      closeCodes: {
+        4001: { reconnect: false, description: "Fix the secret." },
+        4002: { reconnect: true },
+      },
+    });
+    const closed = once<CloseInfo>((resolve) => s.on("close", resolve));
+    const seen: In[] = [];
+    const iterated = (async () => {
+      for await (const m of s) {
+        seen.push(m);
+      }
+    })();
+    const isUnauthorized = (error: unknown) =>
+      error instanceof ServerClosedError &&
+      error instanceof SocketClosedError &&
+      error.code === 4001 &&
+      error.reason === "unauthorized" &&
+      error.description === "Fix the secret." &&
+      error.message.endsWith(
+        "4001 (unauthorized), which is not retried: Fix the secret.",
+      );
+    await assert.rejects(iterated, isUnauthorized);
+    const info = await closed;
+    assert.equal(info.willReconnect, false);
+    assert.ok(isUnauthorized(info.error));
+    assert.deepEqual(
+      seen,
+      [{ type: "ping", n: 1 }],
+      "what came before the close",
+    );
+    assert.equal(srv.requests.length, 1, "no reconnect");
+    assert.throws(() => s.send({ type: "say", text: "late" }), isUnauthorized);
+    await assert.rejects(s.waitForOpen(), isUnauthorized);
+    await assert.rejects(s.waitFor("ping"), isUnauthorized);
+  });
+
+  it("reconnects after a close code the API says to retry", async () => {
+    const srv = await server();
+    srv.onConnection = (ws) => {
+      if (srv.sockets.length === 1) {
+        ws.close(4002, "auth timeout");
+      }
+    };
+    const s = socket({
+      target: async () => newTarget(srv.url, "/", {}),
+      reconnect: { initialDelayMs: 1, jitter: 0 },
+      closeCodes: { 4001: { reconnect: false }, 4002: { reconnect: true } },
+    });
+    let opens = 0;
+    const reopened = once<void>((resolve) =>
+      s.on("open", () => {
+        opens += 1;
+        if (opens === 2) {
+          resolve();
+        }
+      }),
+    );
+    const first = await once<CloseInfo>((resolve) => s.on("close", resolve));
+    assert.equal(first.code, 4002);
+    assert.equal(first.willReconnect, true);
+    assert.equal(first.error, undefined);
+    await reopened;
+    assert.equal(srv.requests.length, 2);
+    s.close();
   });
 
   it("gives up after maxAttempts and stops iterating", async () => {

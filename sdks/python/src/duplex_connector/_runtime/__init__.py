@@ -8,8 +8,14 @@ messages apart and calling handlers.
 
 from .async_socket import AsyncSocket
 from .backoff import ReconnectOptions
+from .closing import CloseCode
 from .dispatch import Dispatcher, Route
-from .errors import ConfigurationError, ReconnectFailedError, SocketClosedError
+from .errors import (
+    ConfigurationError,
+    ReconnectFailedError,
+    ServerClosedError,
+    SocketClosedError,
+)
 from .handshake import (
     AuthBinding,
     Carrier,
@@ -28,6 +34,7 @@ __all__ = [
     "AuthBinding",
     "Carrier",
     "ClientConfig",
+    "CloseCode",
     "ConfigurationError",
     "ConnectPlan",
     "Credential",
@@ -37,6 +44,7 @@ __all__ = [
     "ReconnectOptions",
     "Resume",
     "Route",
+    "ServerClosedError",
     "SocketClosedError",
     "SyncCredential",
     "SyncSocket",

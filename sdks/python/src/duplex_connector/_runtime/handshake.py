@@ -21,6 +21,7 @@ from urllib.parse import quote, urlencode, urlsplit, urlunsplit
 from pydantic import BaseModel
 
 from .backoff import ReconnectOptions
+from .closing import CloseCode
 from .errors import ConfigurationError
 
 #: A credential: the value itself, or a function (sync, or async for the async client)
@@ -111,6 +112,7 @@ class ClientConfig:
         base_url_key: str | None = None,
         auth_optional: bool = False,
         resume: Resume | None = None,
+        close_codes: Mapping[int, CloseCode] | None = None,
     ) -> ConnectPlan:
         return ConnectPlan(
             config=self,
@@ -126,6 +128,7 @@ class ClientConfig:
             auth=auth,
             auth_optional=auth_optional,
             resume=resume,
+            close_codes=dict(close_codes or {}),
         )
 
     def _base(self, channel: str, key: str | None) -> str:
@@ -170,6 +173,8 @@ class ConnectPlan:
     auth_optional: bool = False
     #: Set when the channel resumes its session through the first message.
     resume: Resume | None = None
+    #: What the server's close codes mean (the spec's ``x-duplex-close-codes``).
+    close_codes: Mapping[int, CloseCode] = field(default_factory=dict)
 
     async def resolve(self) -> Handshake:
         values: dict[str, Any] = {}

@@ -20,6 +20,7 @@ from websockets.sync.client import ClientConnection, connect
 from websockets.typing import Subprotocol
 
 from .backoff import ReconnectOptions, should_reconnect
+from .closing import ended_for_good
 from .dispatch import Dispatcher
 from .errors import ReconnectFailedError, SocketClosedError
 from .events import EventHub
@@ -70,9 +71,9 @@ class SyncSocket(Generic[R]):
         while True:
             try:
                 yield self.recv()
-            except ReconnectFailedError:
-                raise
-            except SocketClosedError:
+            except SocketClosedError as error:
+                if error is self._failure:
+                    raise
                 return
 
     @property
@@ -204,6 +205,15 @@ class SyncSocket(Generic[R]):
                 except ConnectionClosed:
                     pass
                 if self._stop.is_set():
+                    return
+                failure = ended_for_good(
+                    self._plan.close_codes,
+                    ws.protocol.close_code,
+                    ws.protocol.close_reason or "",
+                )
+                if failure is not None:
+                    self._failure = failure
+                    self._events.emit_sync(self._events.own("error"), failure)
                     return
                 if not should_reconnect(self._reconnect, ws.protocol.close_code):
                     return

@@ -4,4 +4,4 @@ export { DuplexConnectorEnvironment } from "./connection.js";
 export * from "./types.js";
 export * from "./channels/chat.js";
 export * as runtime from "./runtime/index.js";
-export { QueueFullError, SocketClosedError, SocketError } from "./runtime/index.js";
+export { QueueFullError, ServerClosedError, SocketClosedError, SocketError } from "./runtime/index.js";

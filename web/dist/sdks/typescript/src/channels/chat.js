@@ -102,6 +102,18 @@ export class ChatChannel {
             classify,
             lifecycle: { error: "socketError" },
             resume: { event: "connected", property: "session_id", field: "session_id", value: args.sessionId },
+            closeCodes: {
+                1000: { reconnect: false, description: "Normal closure; the client closed and the server answered." },
+                1001: { reconnect: true, description: "The server is shutting down; resume on another node or when it is back." },
+                4001: { reconnect: false, description: "The secret was missing or wrong; fix the secret before connecting again." },
+                4002: { reconnect: true, description: "No valid auth came within the auth timeout." },
+                4003: { reconnect: true, description: "The session holds its most messages; continue in a new session." },
+                4004: { reconnect: true, description: "The session was idle past the session timeout; continue in a new session." },
+                4005: { reconnect: true, description: "A frame or message was over the size limit; do not resend that message." },
+                4006: { reconnect: true, description: "The client did not read its events fast enough." },
+                4007: { reconnect: true, description: "The peer answered no ping within the ping timeout." },
+                4008: { reconnect: true, description: "The server failed (its store, usually); resume after a backoff." },
+            },
             target: async (transport) => {
                 const target = runtime.newTarget(baseUrl(options), "/ws", {});
                 runtime.addQuery(target, "secret", args.secret);

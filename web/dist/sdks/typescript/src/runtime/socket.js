@@ -23,6 +23,25 @@ export class SocketClosedError extends Error {
         this.name = "SocketClosedError";
     }
 }
+/**
+ * The server closed the connection with a code after which reconnecting cannot help
+ * (the API's spec says so, e.g. 4001 for a wrong secret): the socket is closed for good.
+ */
+export class ServerClosedError extends SocketClosedError {
+    code;
+    reason;
+    description;
+    constructor(code, reason, description) {
+        super();
+        this.name = "ServerClosedError";
+        this.code = code;
+        this.reason = reason;
+        this.description = description;
+        const said = reason === "" ? "" : ` (${reason})`;
+        const why = description === undefined ? "" : `: ${description}`;
+        this.message = `the server closed the connection with ${code}${said}, which is not retried${why}`;
+    }
+}
 /** Thrown by a send while disconnected when the queue already holds `maxQueueSize`. */
 export class QueueFullError extends Error {
     constructor(size) {
@@ -46,6 +65,7 @@ export class Socket {
     #closedByUser = false;
     #openWaiters = [];
     #iterators = new Set();
+    #closedError;
     #resumeValue;
     constructor(config) {
         this.#config = config;
@@ -79,7 +99,7 @@ export class Socket {
      */
     waitFor(event, filter) {
         if (this.#state === "closed") {
-            return Promise.reject(new SocketClosedError());
+            return Promise.reject(this.#closedError ?? new SocketClosedError());
         }
         return new Promise((resolve, reject) => {
             const closeSet = this.#handlerSet(this.#lifecycle("close"));
@@ -94,7 +114,7 @@ export class Socket {
                 if (!info.willReconnect) {
                     this.off(event, handler);
                     closeSet.delete(onClose);
-                    reject(new SocketClosedError());
+                    reject(info.error ?? new SocketClosedError());
                 }
             };
             this.on(event, handler);
@@ -139,7 +159,7 @@ export class Socket {
     /** Sends text or binary data as is, queued like `send`. */
     sendRaw(data) {
         if (this.#state === "closing" || this.#state === "closed") {
-            throw new SocketClosedError();
+            throw this.#closedError ?? new SocketClosedError();
         }
         if (this.#state === "open" && this.#ws?.readyState === WS_OPEN) {
             this.#ws.send(data);
@@ -157,7 +177,7 @@ export class Socket {
             return Promise.resolve();
         }
         if (this.#state === "closed" || this.#state === "closing") {
-            return Promise.reject(new SocketClosedError());
+            return Promise.reject(this.#closedError ?? new SocketClosedError());
         }
         return new Promise((resolve, reject) => {
             this.#openWaiters.push({ resolve, reject });
@@ -186,15 +206,21 @@ export class Socket {
             this.#finish({ code, reason, willReconnect: false });
         }
     }
-    /** Iterates over received messages until the socket closes for good. */
+    /**
+     * Iterates over received messages until the socket closes for good; throws the
+     * `ServerClosedError` when the server ended it with a code that is not retried.
+     */
     [Symbol.asyncIterator]() {
         const buffered = [];
         let pending;
         let ended = this.#state === "closed";
+        let failure = this.#closedError instanceof ServerClosedError
+            ? this.#closedError
+            : undefined;
         const sink = {
             push: (message) => {
                 if (pending !== undefined) {
-                    const resolve = pending;
+                    const { resolve } = pending;
                     pending = undefined;
                     resolve({ value: message, done: false });
                 }
@@ -202,12 +228,19 @@ export class Socket {
                     buffered.push(message);
                 }
             },
-            end: () => {
+            end: (error) => {
                 ended = true;
+                failure = error;
                 if (pending !== undefined) {
-                    const resolve = pending;
+                    const waiter = pending;
                     pending = undefined;
-                    resolve({ value: undefined, done: true });
+                    failure = undefined;
+                    if (error !== undefined) {
+                        waiter.reject(error);
+                    }
+                    else {
+                        waiter.resolve({ value: undefined, done: true });
+                    }
                 }
             },
         };
@@ -219,10 +252,14 @@ export class Socket {
                     return Promise.resolve({ value, done: false });
                 }
                 if (ended) {
-                    return Promise.resolve({ value: undefined, done: true });
+                    const error = failure;
+                    failure = undefined;
+                    return error === undefined
+                        ? Promise.resolve({ value: undefined, done: true })
+                        : Promise.reject(error);
                 }
-                return new Promise((resolve) => {
-                    pending = resolve;
+                return new Promise((resolve, reject) => {
+                    pending = { resolve, reject };
                 });
             },
             return: () => {
@@ -378,6 +415,15 @@ export class Socket {
     #afterDrop(closed) {
         const options = this.#config.reconnect ?? {};
         const terminal = options.terminalCloseCodes ?? DEFAULT_TERMINAL_CODES;
+        const known = this.#config.closeCodes?.[closed.code];
+        if (!this.#closedByUser &&
+            closed.code !== 1000 &&
+            known?.reconnect === false) {
+            const error = new ServerClosedError(closed.code, closed.reason, known.description);
+            this.#log("error", error.message);
+            this.#finish({ ...closed, willReconnect: false, error });
+            return;
+        }
         const retry = !this.#closedByUser &&
             options.enabled !== false &&
             closed.code !== 1000 &&
@@ -396,7 +442,7 @@ export class Socket {
         const jitter = Math.min(Math.max(options.jitter ?? 0.3, 0), 1);
         const delayMs = Math.round(base * (1 - jitter * Math.random()));
         this.#state = "reconnecting";
-        this.#log("warn", `connection closed (${closed.code}); reconnecting in ${delayMs} ms (attempt ${this.#attempt})`);
+        this.#log("warn", `connection closed (${closed.code}${known?.description === undefined ? "" : `: ${known.description}`}); reconnecting in ${delayMs} ms (attempt ${this.#attempt})`);
         this.#emitLifecycle("close", { ...closed, willReconnect: true });
         this.#emitLifecycle("reconnecting", { attempt: this.#attempt, delayMs });
         this.#timer = setTimeout(() => {
@@ -410,12 +456,13 @@ export class Socket {
         }
         this.#state = "closed";
         this.#queue = [];
+        this.#closedError = info.error;
         for (const waiter of this.#openWaiters.splice(0)) {
-            waiter.reject(new SocketClosedError());
+            waiter.reject(info.error ?? new SocketClosedError());
         }
         this.#emitLifecycle("close", info);
         for (const iterator of this.#iterators) {
-            iterator.end();
+            iterator.end(info.error);
         }
         this.#iterators.clear();
     }
