@@ -10,6 +10,7 @@
 //! - [`cycles`], [`recognize`]: language-neutral passes over a finished IR.
 //! - [`discover`]: finds the documents in a folder tree (used by corpus tests).
 
+mod case;
 pub mod cycles;
 pub mod diagnostics;
 pub mod discover;

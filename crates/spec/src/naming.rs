@@ -9,7 +9,6 @@
 
 use std::collections::BTreeSet;
 
-use heck::{ToLowerCamelCase, ToPascalCase, ToSnakeCase};
 use serde::{Deserialize, Serialize};
 
 /// An identifier: its text on the wire plus safe PascalCase, camelCase and snake_case forms.
@@ -36,9 +35,9 @@ impl Name {
         };
         Name {
             wire: wire.to_owned(),
-            pascal: safe(&base.to_pascal_case()),
-            camel: safe(&base.to_lower_camel_case()),
-            snake: safe(&base.to_snake_case()),
+            pascal: safe(&crate::case::pascal(base)),
+            camel: safe(&crate::case::camel(base)),
+            snake: safe(&crate::case::snake(base)),
         }
     }
 
