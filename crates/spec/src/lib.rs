@@ -4,6 +4,7 @@
 //! - [`load`]: the one entry point; it picks the loader from what the path holds.
 //! - [`ir`]: the language-neutral model every loader produces and every generator reads.
 //! - [`naming`]: identifier forms and collision handling, decided once for all languages.
+//!   `case` does their case conversions.
 //! - [`diagnostics`]: faults with file, line and column.
 //! - [`source`]: the spanned YAML/JSON tree both loaders read.
 //! - `asyncapi`: the AsyncAPI 2.x/3.0 loader; `fern`: the Fern Definition loader.
