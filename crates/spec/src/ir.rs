@@ -428,4 +428,18 @@ impl Api {
     pub fn channel_resume<'a>(&'a self, channel: &'a Channel) -> Option<(&'a Resume, &'a Message)> {
         channel.resume(&self.auth)
     }
+
+    /// The auth schemes a client can use, in declaration order: those some channel
+    /// requires (its [`Channel::auth`]), or every scheme when some channel names none
+    /// (its security is unknown, so any credential given may be sent). A scheme that is
+    /// only declared in the components applies nowhere, so SDKs offer no option for it.
+    pub fn used_auth(&self) -> impl Iterator<Item = &AuthScheme> {
+        let any = self.channels.iter().any(|c| c.auth.is_empty());
+        self.auth.iter().filter(move |scheme| {
+            any || self
+                .channels
+                .iter()
+                .any(|c| c.auth.contains(&scheme.name.wire))
+        })
+    }
 }

@@ -314,3 +314,20 @@ fn close_code_faults_point_at_the_value() {
         assert!(found.location.column > 4, "{name}: {found:?}");
     }
 }
+
+#[test]
+fn only_schemes_a_channel_requires_are_used() {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../docs/connector.asyncapi.yaml");
+    let api = duplex_spec::load(&path)
+        .api
+        .expect("the connector doc loads");
+    // `secretQuery`, `secretHeader` and `bearer` are declared but no server or operation
+    // requires them: no SDK offers an option that could never be sent.
+    assert_eq!(api.auth.len(), 4);
+    let used: Vec<&str> = api.used_auth().map(|s| s.name.wire.as_str()).collect();
+    assert_eq!(used, ["secret"]);
+    // A channel that names no scheme may be sent any of them.
+    let mut open = api.clone();
+    open.channels[0].auth.clear();
+    assert_eq!(open.used_auth().count(), 4);
+}

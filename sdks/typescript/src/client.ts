@@ -18,24 +18,6 @@ export interface DuplexConnectorClientOptions extends runtime.SocketOptions {
    * The API key, or a function returning it: called again on every (re)connect. Sent as `{"secret": <value>, "session_id": <the last session_id>}`, the first message after each connect, which resumes the session, or as the `secret` query parameter.
    */
   secret?: runtime.Supplier<string>;
-  /**
-   * The connector's secret as `?secret=` in the WebSocket URL.
-   *
-   * The API key, or a function returning it: called again on every (re)connect. Sent as the `secret` query parameter.
-   */
-  secretQuery?: runtime.Supplier<string>;
-  /**
-   * The connector's secret in the `X-Connic-Secret` header of the upgrade request.
-   *
-   * The API key, or a function returning it: called again on every (re)connect. Sent in the `X-Connic-Secret` header.
-   */
-  secretHeader?: runtime.Supplier<string>;
-  /**
-   * The connector's secret as `Authorization: Bearer <secret>`.
-   *
-   * A bearer token, or a function returning it: called again on every (re)connect. Sent in the `Authorization` header as `Bearer <value>`.
-   */
-  bearer?: runtime.Supplier<string>;
   /** Headers sent with every connection. Browsers cannot set headers; there they are dropped with a warning. */
   headers?: Record<string, string>;
 }

@@ -3,7 +3,7 @@
 //! headers, reconnect options) and expose each channel as an attribute, nested under
 //! Fern namespaces (`client.empathic_voice.chat`).
 
-use duplex_spec::ir::{Api, AuthKind, Server};
+use duplex_spec::ir::{Api, AuthKind, AuthScheme, Server};
 
 use super::imports::Imports;
 use super::names::Names;
@@ -201,7 +201,7 @@ fn client<'n>(
              environment: one of `{}`.",
             names.environment
         ));
-        for (scheme, arg) in api.auth.iter().zip(&names.auth_args) {
+        for (scheme, arg) in used_auth(api, names) {
             if matches!(scheme.kind, AuthKind::Unsupported { .. }) {
                 continue;
             }
@@ -233,7 +233,7 @@ fn client<'n>(
                 )),
                 None => w.line("environment: _rt.Environment | None = None,"),
             };
-            for (scheme, arg) in api.auth.iter().zip(&names.auth_args) {
+            for (scheme, arg) in used_auth(api, names) {
                 if !matches!(scheme.kind, AuthKind::Unsupported { .. }) {
                     w.line(format!("{arg}: {credential} | None = None,"));
                 }
@@ -249,10 +249,7 @@ fn client<'n>(
                 w.line("environment=environment,");
                 w.line("base_url=base_url,");
                 w.line("headers=dict(headers or {}),");
-                let creds: Vec<String> = api
-                    .auth
-                    .iter()
-                    .zip(&names.auth_args)
+                let creds: Vec<String> = used_auth(api, names)
                     .filter(|(s, _)| !matches!(s.kind, AuthKind::Unsupported { .. }))
                     .map(|(_, arg)| format!("{}: {arg}", pystr::string(arg)))
                     .collect();
@@ -263,4 +260,15 @@ fn client<'n>(
             members(w, api, names, &[], sync, imports);
         });
     });
+}
+
+/// The schemes a client offers a keyword for ([`Api::used_auth`]), with their keywords.
+fn used_auth<'a>(
+    api: &'a Api,
+    names: &'a Names,
+) -> impl Iterator<Item = (&'a AuthScheme, &'a String)> {
+    api.auth
+        .iter()
+        .zip(&names.auth_args)
+        .filter(|(scheme, _)| api.used_auth().any(|used| std::ptr::eq(used, *scheme)))
 }

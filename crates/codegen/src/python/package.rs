@@ -159,6 +159,7 @@ pub fn readme(api: &Api, names: &Names) -> String {
         .auth_args
         .iter()
         .zip(&api.auth)
+        .filter(|(_, s)| api.used_auth().any(|used| std::ptr::eq(used, *s)))
         .find(|(_, s)| !matches!(s.kind, duplex_spec::ir::AuthKind::Unsupported { .. }))
         .map(|(arg, _)| format!("{arg}=\"...\""))
         .unwrap_or_default();

@@ -153,7 +153,7 @@ fn options_interface(w: &mut Writer, api: &Api, names: &Names, servers: &Servers
                 }
             });
         }
-        for scheme in api.auth.iter().filter(|s| is_usable(s)) {
+        for scheme in api.used_auth().filter(|s| is_usable(s)) {
             let Some(option) = names.auth_options.get(&scheme.name.wire) else {
                 continue;
             };
@@ -339,7 +339,7 @@ pub fn connection(api: &Api, names: &Names) -> String {
         api.title
     ));
     w.line("");
-    let usable: Vec<_> = api.auth.iter().filter(|s| is_usable(s)).collect();
+    let usable: Vec<_> = api.used_auth().filter(|s| is_usable(s)).collect();
     if !usable.is_empty() || !servers.variables.is_empty() {
         w.line("import * as runtime from \"./runtime/index.js\";");
     }

@@ -198,7 +198,7 @@ pub fn readme(api: &Api, names: &Names, options: &Options) -> String {
     if servers.base_url_required() {
         client_options.push("baseUrl: \"wss://api.example.com\"".to_owned());
     }
-    for scheme in api.auth.iter().filter(|s| is_usable(s)) {
+    for scheme in api.used_auth().filter(|s| is_usable(s)) {
         if let Some(option) = names.auth_options.get(&scheme.name.wire) {
             let value = match scheme.kind {
                 AuthKind::Basic => "async () => ({ username: \"me\", password: \"...\" })",

@@ -37,9 +37,6 @@ class AsyncDuplexConnectorClient:
         base_url: connect here instead of the environment's URL (`wss://...`).
         environment: one of `DuplexConnectorEnvironment`.
         secret: the credential, or a function (sync or async) returning it, called before every (re)connect.
-        secret_query: the credential, or a function (sync or async) returning it, called before every (re)connect.
-        secret_header: the credential, or a function (sync or async) returning it, called before every (re)connect.
-        bearer: the credential, or a function (sync or async) returning it, called before every (re)connect.
         headers: sent with every connection.
         reconnect: backoff and attempts after a drop (`ReconnectOptions(enabled=False)` turns it off).
     """
@@ -50,9 +47,6 @@ class AsyncDuplexConnectorClient:
         base_url: str | None = None,
         environment: _rt.Environment | None = DuplexConnectorEnvironment.LOCAL,
         secret: _rt.Credential | None = None,
-        secret_query: _rt.Credential | None = None,
-        secret_header: _rt.Credential | None = None,
-        bearer: _rt.Credential | None = None,
         headers: Mapping[str, str] | None = None,
         reconnect: _rt.ReconnectOptions | None = None,
     ) -> None:
@@ -61,7 +55,7 @@ class AsyncDuplexConnectorClient:
             environment=environment,
             base_url=base_url,
             headers=dict(headers or {}),
-            credentials={"secret": secret, "secret_query": secret_query, "secret_header": secret_header, "bearer": bearer},
+            credentials={"secret": secret},
             reconnect=reconnect or _rt.ReconnectOptions(),
         )
         self._config = config
@@ -88,9 +82,6 @@ class DuplexConnectorClient:
         base_url: connect here instead of the environment's URL (`wss://...`).
         environment: one of `DuplexConnectorEnvironment`.
         secret: the credential, or a function returning it, called before every (re)connect.
-        secret_query: the credential, or a function returning it, called before every (re)connect.
-        secret_header: the credential, or a function returning it, called before every (re)connect.
-        bearer: the credential, or a function returning it, called before every (re)connect.
         headers: sent with every connection.
         reconnect: backoff and attempts after a drop (`ReconnectOptions(enabled=False)` turns it off).
     """
@@ -101,9 +92,6 @@ class DuplexConnectorClient:
         base_url: str | None = None,
         environment: _rt.Environment | None = DuplexConnectorEnvironment.LOCAL,
         secret: _rt.SyncCredential | None = None,
-        secret_query: _rt.SyncCredential | None = None,
-        secret_header: _rt.SyncCredential | None = None,
-        bearer: _rt.SyncCredential | None = None,
         headers: Mapping[str, str] | None = None,
         reconnect: _rt.ReconnectOptions | None = None,
     ) -> None:
@@ -112,7 +100,7 @@ class DuplexConnectorClient:
             environment=environment,
             base_url=base_url,
             headers=dict(headers or {}),
-            credentials={"secret": secret, "secret_query": secret_query, "secret_header": secret_header, "bearer": bearer},
+            credentials={"secret": secret},
             reconnect=reconnect or _rt.ReconnectOptions(),
         )
         self._config = config
