@@ -116,8 +116,9 @@ pub async fn idle(
     total
 }
 
-/// Every session sends `messages` messages, one every `interval`, each waiting for its
-/// reply to end; measures ack latency, time to first chunk and gaps between chunks.
+/// Every session sends `messages` messages, one every `interval` (the sessions' first
+/// sends spread evenly over one interval), each waiting for its reply to end; measures
+/// ack latency, time to first chunk and gaps between chunks.
 pub async fn chat(
     target: Arc<Target>,
     sessions: usize,
@@ -145,7 +146,12 @@ pub async fn chat(
                     return measured;
                 }
             };
-            let mut ticker = tokio::time::interval(interval.max(Duration::from_micros(1)));
+            // Sessions start spread over one interval, so a rate is a steady stream
+            // rather than every session sending at the same instant.
+            let interval = interval.max(Duration::from_micros(1));
+            let phase = interval.mul_f64(index as f64 / sessions as f64);
+            let mut ticker =
+                tokio::time::interval_at(tokio::time::Instant::now() + phase, interval);
             for n in 0..messages {
                 ticker.tick().await;
                 let id = format!("b{index}-{n}");
