@@ -97,6 +97,16 @@ async def test_whole_reply_when_the_connector_does_not_stream(server: Server) ->
     assert response.status == "completed"
 
 
+async def test_a_connector_mounted_at_another_path(server: Server) -> None:
+    async with client(server).chat.connect(address="/chat/support") as socket:
+        await socket.wait_for(types.Connected)
+        payload = types.MessagePayload(message="elsewhere")
+        await socket.send_message(types.Message(id="m-1", payload=payload))
+        # Only the `/chat/support` connector answers whole: `/ws` streams.
+        response = await socket.wait_for(types.Response)
+    assert response.response == "elsewhere"
+
+
 def test_the_blocking_client_streams_and_cancels(server: Server) -> None:
     blocking = DuplexConnectorClient(base_url=server.url, secret=SECRET, reconnect=FAST)
     with blocking.chat.connect() as socket:

@@ -7,6 +7,9 @@
 /// How to connect to `chat`: its path parameters, query and headers.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ChatConnect {
+    /// Connect to this path instead of `/ws`, for a channel mounted elsewhere
+    /// (`/chat/support`); relative to the client's base URL.
+    pub address: ::std::option::Option<::std::string::String>,
     /// Resumes this `session_id` (from an earlier `connected` message) on the first connect.
     /// Later reconnects always resume the latest one by themselves.
     pub session_id: ::std::option::Option<::std::string::String>,
@@ -179,6 +182,7 @@ impl ChatChannel {
         request.query("secret", &params.secret)?;
         request.header("X-Connic-Secret", &params.x_connic_secret)?;
         request.header("Authorization", &params.authorization)?;
+        request.address(params.address.as_deref())?;
         request.resume(crate::runtime::Resume::new(
             ::std::option::Option::Some(("type", "connected")),
             "session_id",

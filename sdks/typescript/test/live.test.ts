@@ -139,6 +139,19 @@ describe("replies", () => {
     }
   });
 
+  it("connects to a connector mounted at another path (the address override)", async () => {
+    const socket = client().chat.connect({ address: "/chat/support" });
+    try {
+      await socket.waitFor("connected");
+      socket.sendMessage({ id: "m-1", payload: { message: "elsewhere" } });
+      // Only the `/chat/support` connector answers whole: `/ws` streams.
+      const response = await socket.waitFor("response");
+      assert.equal(response.response, "elsewhere");
+    } finally {
+      socket.close();
+    }
+  });
+
   it("cancels a running reply", async () => {
     const socket = client().chat.connect();
     try {

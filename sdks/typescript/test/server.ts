@@ -19,6 +19,12 @@ path = "/ws"
 agents = ["echo"]
 secrets_env = ["SDK_LIVE_SECRET"]
 
+[connectors.mounted]
+path = "/chat/support"
+agents = ["echo"]
+streaming = false
+secrets_env = ["SDK_LIVE_SECRET"]
+
 [connectors.plain]
 path = "/plain/ws"
 agents = ["echo"]

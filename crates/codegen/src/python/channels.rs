@@ -438,29 +438,26 @@ fn channel_class(
             .chain(channel.headers.iter().zip(&cn.headers))
             .collect();
         let resume = api.channel_resume(channel).zip(cn.resume.as_ref());
-        if params.is_empty() && resume.is_none() {
-            w.line(format!("def connect(self) -> {socket}:"));
-        } else {
-            w.line("def connect(");
-            w.indent(|w| {
-                w.line("self,");
-                w.line("*,");
-                let path_count = channel.path_params.len();
-                for (i, (param, name)) in params.iter().enumerate() {
-                    if param.required || i < path_count {
-                        let ty = r.ty(&param.ty, Ctx::Outside);
-                        w.line(format!("{name}: {ty},"));
-                    } else {
-                        let ty = r.optional(&param.ty, Ctx::Outside);
-                        w.line(format!("{name}: {ty} = None,"));
-                    }
+        w.line("def connect(");
+        w.indent(|w| {
+            w.line("self,");
+            w.line("*,");
+            let path_count = channel.path_params.len();
+            for (i, (param, name)) in params.iter().enumerate() {
+                if param.required || i < path_count {
+                    let ty = r.ty(&param.ty, Ctx::Outside);
+                    w.line(format!("{name}: {ty},"));
+                } else {
+                    let ty = r.optional(&param.ty, Ctx::Outside);
+                    w.line(format!("{name}: {ty} = None,"));
                 }
-                if let Some((_, (_, kwarg))) = resume {
-                    w.line(format!("{kwarg}: str | None = None,"));
-                }
-            });
-            w.line(format!(") -> {socket}:"));
-        }
+            }
+            if let Some((_, (_, kwarg))) = resume {
+                w.line(format!("{kwarg}: str | None = None,"));
+            }
+            w.line("address: str | None = None,");
+        });
+        w.line(format!(") -> {socket}:"));
         w.indent(|w| {
             let mut doc = format!(
                 "Opens `{}` when entered (`{} ... as socket`); it reconnects on its own.",
@@ -492,10 +489,13 @@ fn channel_class(
                     resume.property, message.name.wire
                 ));
             }
-            if !documented.is_empty() {
-                doc.push_str("\n\nArgs:\n");
-                doc.push_str(&documented.join("\n"));
-            }
+            documented.push(format!(
+                "    address: Connect to this path instead of `{}`, for a channel mounted \
+                 elsewhere (`/chat/support`); relative to the client's base URL.",
+                channel.address
+            ));
+            doc.push_str("\n\nArgs:\n");
+            doc.push_str(&documented.join("\n"));
             pystr::docstring(w, &doc);
             w.line(format!("return {socket}("));
             w.block("    self._config.plan(", "    ),", |w| {
@@ -504,6 +504,7 @@ fn channel_class(
                     pystr::string(&channel.name.wire)
                 ));
                 w.line(format!("    path={},", pystr::string(&channel.address)));
+                w.line("    address=address,");
                 dict_arg(w, "path_params", &channel.path_params, &cn.path_params);
                 dict_arg(w, "query", &channel.query, &cn.query);
                 dict_arg(w, "headers", &channel.headers, &cn.headers);

@@ -301,7 +301,8 @@ fn channel_names(
     attribute: String,
 ) -> ChannelNames {
     let base = &channel.name.pascal;
-    let mut kwargs = Claims::default();
+    // `address` is every `connect`'s override of the channel's address.
+    let mut kwargs = Claims::reserving(&["address"]);
     let mut param = |p: &duplex_spec::ir::Param| kwargs.claim(&p.name.snake, "_");
     let path_params = channel.path_params.iter().map(&mut param).collect();
     let query = channel.query.iter().map(&mut param).collect();

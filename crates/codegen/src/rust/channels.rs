@@ -70,6 +70,8 @@ pub fn generate(channel: &Channel, accessor: &Name, types: &mut Types<'_>) -> Ge
         .chain(channel.headers.iter().map(|p| (p, "header")))
         .collect();
     let mut field_scope = Scope::new();
+    // Every `connect` takes an override of the channel's address.
+    field_scope.claim(Name::new("address"));
     let fields: Vec<(Name, String, &Param, &str)> = params
         .iter()
         .map(|(param, place)| {
@@ -101,26 +103,28 @@ pub fn generate(channel: &Channel, accessor: &Name, types: &mut Types<'_>) -> Ge
     } else {
         w.line("#[derive(Debug, Clone, PartialEq)]");
     }
-    if fields.is_empty() && resume.is_none() {
-        w.line(format!("pub struct {connect} {{}}"));
-    } else {
-        w.block(&format!("pub struct {connect} {{"), "}", |w| {
-            if let Some(resume) = &resume {
-                resume.connect_field(w);
+    w.block(&format!("pub struct {connect} {{"), "}", |w| {
+        w.line(format!(
+            "/// Connect to this path instead of {}, for a channel mounted elsewhere",
+            code(&channel.address)
+        ));
+        w.line("/// (`/chat/support`); relative to the client's base URL.");
+        w.line("pub address: ::std::option::Option<::std::string::String>,");
+        if let Some(resume) = &resume {
+            resume.connect_field(w);
+        }
+        for (field, ty, param, place) in &fields {
+            doc(w, param.docs.as_deref());
+            w.line(format!(
+                "/// Sent as the {place} parameter {}.",
+                code(&param.name.wire)
+            ));
+            if param.deprecated {
+                w.line("#[deprecated]");
             }
-            for (field, ty, param, place) in &fields {
-                doc(w, param.docs.as_deref());
-                w.line(format!(
-                    "/// Sent as the {place} parameter {}.",
-                    code(&param.name.wire)
-                ));
-                if param.deprecated {
-                    w.line("#[deprecated]");
-                }
-                super::types::field_line(w, &field.snake, ty);
-            }
-        });
-    }
+            super::types::field_line(w, &field.snake, ty);
+        }
+    });
 
     // The received-message enum.
     let mut variant_scope = Scope::new();
@@ -222,9 +226,6 @@ pub fn generate(channel: &Channel, accessor: &Name, types: &mut Types<'_>) -> Ge
                 Some(key) => format!("::std::option::Option::Some({})", lit(key)),
                 None => "::std::option::Option::None".to_owned(),
             };
-            if fields.is_empty() && resume.is_none() {
-                w.line("let _ = params;");
-            }
             w.line(format!("let named = {base_url};"));
             w.line("let base_url = self.client.base_url(named)?;");
             w.line("let mut request = crate::runtime::Request::new(&base_url);");
@@ -237,6 +238,7 @@ pub fn generate(channel: &Channel, accessor: &Name, types: &mut Types<'_>) -> Ge
                 let value = format!("&params.{}", field.snake);
                 call(w, &format!("request.{place}"), &[&wire, &value], "?;");
             }
+            w.line("request.address(params.address.as_deref())?;");
             if let Some(resume) = &resume {
                 resume.connect_call(w);
             }

@@ -251,11 +251,13 @@ fn args(w: &mut Writer, api: &Api, channel: &Channel, names: &Names, cn: &Channe
     );
     let all = params(channel, cn);
     let resume = names_resume(channel, cn, api);
-    if all.is_empty() && resume.is_none() {
-        w.line(format!("{open}}}"));
-        return;
-    }
     w.block(&open, "}", |w| {
+        Doc::new(Some(&format!(
+            "Connect to this path instead of the spec's address `{}`, for a channel mounted elsewhere (`/chat/support`); relative to the client's base URL.",
+            channel.address
+        )))
+        .write(w);
+        w.line("address?: string;");
         if let Some((resume, message, _, arg)) = &resume {
             Doc::new(Some(&format!(
                 "Resumes this `{}` (from an earlier `{}` message) on the first connect. Later reconnects always resume the latest one by themselves.",
@@ -512,7 +514,7 @@ fn target(
             format!("{{ {} }}", path.join(", "))
         };
         w.line(format!(
-            "const target = runtime.newTarget({base}, {}, {path});",
+            "const target = runtime.newTarget({base}, {}, {path}, args.address);",
             tsdoc::string(&channel.address)
         ));
         for (kind, param, name) in all {

@@ -55,8 +55,9 @@ const SOCKET_EVENTS: &[&str] = &[
     "unknown",
 ];
 
-/// Callbacks in every channel's connect args; parameters must not reuse them.
-const CONNECT_CALLBACKS: &[&str] = &["onOpen", "onMessage", "onClose", "onError"];
+/// Members of every channel's connect args (the address override, callbacks); parameters
+/// must not reuse them.
+const CONNECT_CALLBACKS: &[&str] = &["address", "onOpen", "onMessage", "onClose", "onError"];
 
 /// Client options every client has; auth options must not reuse them.
 const CLIENT_OPTIONS: &[&str] = &[

@@ -158,6 +158,7 @@ class AsyncChatChannel:
         x_connic_secret: str | None = None,
         authorization: str | None = None,
         session_id: str | None = None,
+        address: str | None = None,
     ) -> AsyncChatSocket:
         """Opens `/ws` when entered (`async with ... as socket`); it reconnects on its own.
 
@@ -166,11 +167,13 @@ class AsyncChatChannel:
             x_connic_secret: The connector's secret.
             authorization: `Bearer <secret>`.
             session_id: Resumes this `session_id` (from an earlier `connected` message) on the first connect. Later reconnects always resume the latest one by themselves.
+            address: Connect to this path instead of `/ws`, for a channel mounted elsewhere (`/chat/support`); relative to the client's base URL.
         """
         return AsyncChatSocket(
             self._config.plan(
                 channel="chat",
                 path="/ws",
+                address=address,
                 path_params={},
                 query={"secret": secret},
                 headers={"X-Connic-Secret": x_connic_secret, "Authorization": authorization},
@@ -322,6 +325,7 @@ class ChatChannel:
         x_connic_secret: str | None = None,
         authorization: str | None = None,
         session_id: str | None = None,
+        address: str | None = None,
     ) -> ChatSocket:
         """Opens `/ws` when entered (`with ... as socket`); it reconnects on its own.
 
@@ -330,11 +334,13 @@ class ChatChannel:
             x_connic_secret: The connector's secret.
             authorization: `Bearer <secret>`.
             session_id: Resumes this `session_id` (from an earlier `connected` message) on the first connect. Later reconnects always resume the latest one by themselves.
+            address: Connect to this path instead of `/ws`, for a channel mounted elsewhere (`/chat/support`); relative to the client's base URL.
         """
         return ChatSocket(
             self._config.plan(
                 channel="chat",
                 path="/ws",
+                address=address,
                 path_params={},
                 query={"secret": secret},
                 headers={"X-Connic-Secret": x_connic_secret, "Authorization": authorization},

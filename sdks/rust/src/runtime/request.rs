@@ -60,6 +60,24 @@ impl Request {
         self.resume = Some(resume);
     }
 
+    /// Replaces the channel's address with the caller's own (`/chat/support`, for a
+    /// channel mounted elsewhere), when given; the host stays the base URL's.
+    pub fn address(&mut self, address: Option<&str>) -> Result<(), Error> {
+        let Some(address) = address else {
+            return Ok(());
+        };
+        if !address.starts_with('/') {
+            return Err(Error::InvalidUrl {
+                url: address.to_owned(),
+                reason: "the channel address override is not a path: give one such as \
+                         `/chat/support`, and the host in `ClientBuilder::base_url`"
+                    .to_owned(),
+            });
+        }
+        self.path = address.to_owned();
+        Ok(())
+    }
+
     /// Says what the server's close `code` means: whether to reconnect after it, and why.
     pub fn close_code(&mut self, code: u16, reconnect: bool, description: &str) {
         self.close_codes.push(CloseCode {

@@ -143,6 +143,34 @@ async fn streamed_and_whole_replies() {
 }
 
 #[tokio::test]
+async fn a_connector_mounted_at_another_path() {
+    let server = Server::start("mounted");
+    let client = Client::builder()
+        .base_url(server.url.clone())
+        .auth(SECRET)
+        .reconnect(fast())
+        .build();
+    let params = ChatConnect {
+        address: Some("/chat/support".to_owned()),
+        ..ChatConnect::default()
+    };
+    let mut socket = client.chat().connect(params).await.expect("connects");
+    within("connected", socket.wait_for(In::into_connected))
+        .await
+        .unwrap();
+    socket
+        .send_message(&message("m-1", "elsewhere", None))
+        .await
+        .unwrap();
+    // Only the `/chat/support` connector answers whole: `/ws` streams.
+    let response = within("response", socket.wait_for(In::into_response))
+        .await
+        .unwrap();
+    assert_eq!(response.response, "elsewhere");
+    socket.close().await.unwrap();
+}
+
+#[tokio::test]
 async fn cancel_stops_a_running_reply() {
     let server = Server::start("cancel");
     let mut socket = connect(&server, "", SECRET, fast()).await;

@@ -73,6 +73,8 @@ export interface ChatSocketEvents extends Omit<runtime.SocketEvents<ChatReceiveM
 
 /** The arguments of `connect()` on `chat`: its parameters, and callbacks registered before the first connection. */
 export interface ChatConnectArgs extends runtime.ConnectCallbacks<ChatReceiveMessage> {
+  /** Connect to this path instead of the spec's address `/ws`, for a channel mounted elsewhere (`/chat/support`); relative to the client's base URL. */
+  address?: string;
   /** Resumes this `session_id` (from an earlier `connected` message) on the first connect. Later reconnects always resume the latest one by themselves. */
   sessionId?: string;
   /**
@@ -218,7 +220,7 @@ export class ChatChannel {
         4008: { reconnect: true, description: "The server failed (its store, usually); resume after a backoff." },
       },
       target: async (transport) => {
-        const target = runtime.newTarget(baseUrl(options), "/ws", {});
+        const target = runtime.newTarget(baseUrl(options), "/ws", {}, args.address);
         runtime.addQuery(target, "secret", args.secret);
         for (const [name, value] of Object.entries(options.headers ?? {})) {
           runtime.addHeader(target, name, value);

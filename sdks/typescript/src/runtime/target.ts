@@ -80,23 +80,30 @@ export function expandUrl(
 
 /**
  * Starts a target from a base URL and an address such as `/chat/{id}`. `http(s)` URLs
- * become `ws(s)`; path parameters are percent-encoded.
+ * become `ws(s)`; path parameters are percent-encoded. `override`, the caller's own
+ * address for a channel mounted elsewhere (`/chat/support`), replaces `address` as it is
+ * (no placeholders filled); it must be a path, since the host belongs in the base URL.
  */
 export function newTarget(
   baseUrl: string,
   address: string,
   pathParams: Record<string, unknown>,
+  override?: string,
 ): ConnectionTarget {
-  const path = address.replace(
-    /\{([^}]+)\}/g,
-    (_whole: string, key: string) => {
+  if (override !== undefined && !override.startsWith("/")) {
+    throw new Error(
+      `the channel address override \`${override}\` is not a path: give one such as \`/chat/support\`, and the host in the client's baseUrl`,
+    );
+  }
+  const path =
+    override ??
+    address.replace(/\{([^}]+)\}/g, (_whole: string, key: string) => {
       const value = pathParams[key];
       if (value === undefined || value === null) {
         throw new Error(`missing path parameter \`${key}\` for ${address}`);
       }
       return encodeURIComponent(String(value));
-    },
-  );
+    });
   const base = baseUrl
     .replace(/^http:/i, "ws:")
     .replace(/^https:/i, "wss:")

@@ -29,25 +29,12 @@ const ui = {
     send: element("send"),
     forget: element("forget"),
 };
-/**
- * The browser's WebSocket, pointed at this page's connector. The SDK's channel knows
- * the spec's address (`/ws`); connectors mounted elsewhere keep the query it builds
- * and only change the path.
- */
-class ConnectorWebSocket extends WebSocket {
-    constructor(url, protocols) {
-        const target = new URL(url);
-        target.pathname = connectorPath;
-        super(target, protocols);
-    }
-}
 /** The secret the form was given; the SDK asks for it on every (re)connect. */
 let currentSecret = "";
 const client = new DuplexConnectorClient({
     baseUrl: `${location.protocol === "https:" ? "wss" : "ws"}://${location.host}`,
     // Sent as the first message with the last session id, so a reconnect resumes.
     secret: () => currentSecret,
-    WebSocket: ConnectorWebSocket,
     reconnect: { maxAttempts: Number.POSITIVE_INFINITY, maxDelayMs: 10_000 },
 });
 let socket;
@@ -131,7 +118,11 @@ function connect(secret) {
     currentSecret = secret;
     // After a page reload, resume the session this tab had; the SDK resumes by itself
     // on every later reconnect.
-    const chat = client.chat.connect({ sessionId: sessionStorage.getItem(sessionKey) ?? undefined });
+    // The spec's address is `/ws`; this page's connector may be mounted elsewhere.
+    const chat = client.chat.connect({
+        address: connectorPath,
+        sessionId: sessionStorage.getItem(sessionKey) ?? undefined,
+    });
     socket = chat;
     chat.on("open", () => setState("connecting", "authenticating…"));
     chat.on("connected", (connected) => {
@@ -190,7 +181,9 @@ function connect(secret) {
             setState("reconnecting", "disconnected, reconnecting…");
         }
         else if (socket === chat) {
-            setState("closed", `disconnected${info.reason === "" ? "" : `: ${info.reason}`}`);
+            // A close code the spec says not to retry (4001) comes with the reason and what to do.
+            const why = info.error?.message ?? info.reason;
+            setState("closed", `disconnected${why === "" ? "" : `: ${why}`}`);
         }
     });
     chat.on("reconnecting", (attempt) => {

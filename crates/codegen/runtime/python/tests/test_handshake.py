@@ -55,6 +55,31 @@ def test_url_path_and_query() -> None:
     assert handshake.headers == {"X-Client": "1", "X-Trace": "7"}
 
 
+def test_an_address_override_replaces_the_channel_path() -> None:
+    plan = config().plan(
+        channel="chat",
+        path="/chat/{id}",
+        path_params={"id": "x"},
+        address="/chat/support",
+        query={"model": "m-1"},
+        headers={},
+        auth=[],
+    )
+    assert plan.resolve_sync().url == "wss://api.example.com/v1/chat/support?model=m-1"
+    with pytest.raises(
+        ConfigurationError, match="'ws://other/chat' given to `chat` is not a path"
+    ):
+        config().plan(
+            channel="chat",
+            path="/ws",
+            path_params={},
+            address="ws://other/chat",
+            query={},
+            headers={},
+            auth=[],
+        )
+
+
 def test_named_base_url_and_overrides() -> None:
     plan = config().plan(
         channel="c",

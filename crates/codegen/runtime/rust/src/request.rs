@@ -60,6 +60,24 @@ impl Request {
         self.resume = Some(resume);
     }
 
+    /// Replaces the channel's address with the caller's own (`/chat/support`, for a
+    /// channel mounted elsewhere), when given; the host stays the base URL's.
+    pub fn address(&mut self, address: Option<&str>) -> Result<(), Error> {
+        let Some(address) = address else {
+            return Ok(());
+        };
+        if !address.starts_with('/') {
+            return Err(Error::InvalidUrl {
+                url: address.to_owned(),
+                reason: "the channel address override is not a path: give one such as \
+                         `/chat/support`, and the host in `ClientBuilder::base_url`"
+                    .to_owned(),
+            });
+        }
+        self.path = address.to_owned();
+        Ok(())
+    }
+
     /// Says what the server's close `code` means: whether to reconnect after it, and why.
     pub fn close_code(&mut self, code: u16, reconnect: bool, description: &str) {
         self.close_codes.push(CloseCode {
@@ -250,6 +268,25 @@ mod tests {
             "wss://api.example.com/v1/chat/room%201%2Fa?model=gpt%204&tag=a&tag=b&n=3"
         );
         assert_eq!(Request::new("ws://localhost:1").url(), "ws://localhost:1/");
+    }
+
+    #[test]
+    fn an_address_override_replaces_the_channel_path() {
+        let mut request = chat_request();
+        request.address(None).unwrap();
+        assert!(request.url().contains("/v1/chat/room%201%2Fa?"));
+        request.address(Some("/chat/support")).unwrap();
+        assert_eq!(
+            request.url(),
+            "wss://api.example.com/v1/chat/support?model=gpt%204&tag=a&tag=b&n=3"
+        );
+        let error = request.address(Some("ws://other/chat")).unwrap_err();
+        assert!(
+            error
+                .to_string()
+                .contains("`ws://other/chat`: the channel address override is not a path"),
+            "{error}"
+        );
     }
 
     #[test]

@@ -161,6 +161,18 @@ describe("target", () => {
     );
   });
 
+  it("connects to the caller's address override instead of the spec's", () => {
+    const moved = newTarget("http://h:8080/", "/ws", {}, "/chat/support");
+    assert.equal(moved.url, "ws://h:8080/chat/support");
+    // The override is taken as it is: the spec's placeholders do not apply to it.
+    const rooms = newTarget("ws://h", "/rooms/{id}", {}, "/rooms/{x}");
+    assert.equal(rooms.url, "ws://h/rooms/{x}");
+    assert.throws(
+      () => newTarget("ws://h", "/ws", {}, "ws://other/chat"),
+      /override `ws:\/\/other\/chat` is not a path: .*baseUrl/,
+    );
+  });
+
   it("falls back from a header to the declared query carrier without header support", async () => {
     const scheme: AuthScheme = {
       name: "apiKey",

@@ -106,6 +106,7 @@ class ClientConfig:
         channel: str,
         path: str,
         path_params: Mapping[str, Any],
+        address: str | None = None,
         query: Mapping[str, Any],
         headers: Mapping[str, Any],
         auth: Sequence[AuthBinding],
@@ -114,11 +115,17 @@ class ClientConfig:
         resume: Resume | None = None,
         close_codes: Mapping[int, CloseCode] | None = None,
     ) -> ConnectPlan:
+        if address is not None and not address.startswith("/"):
+            raise ConfigurationError(
+                f"the address {address!r} given to `{channel}` is not a path: give one such"
+                " as '/chat/support', and the host in the client's base_url"
+            )
         return ConnectPlan(
             config=self,
             channel=channel,
             url=join_url(
-                self._base(channel, base_url_key), fill_path(path, path_params)
+                self._base(channel, base_url_key),
+                address if address is not None else fill_path(path, path_params),
             ),
             query=query,
             headers={

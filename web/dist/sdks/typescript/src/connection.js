@@ -15,7 +15,4 @@ export function baseUrl(options) {
 /** The auth schemes of the API, as the runtime places them. */
 export const AUTH_SCHEMES = {
     secret: { name: "secret", kind: "api_key", carriers: [{ in: "first_message", field: "secret" }, { in: "query", name: "secret" }] },
-    secretQuery: { name: "secretQuery", kind: "api_key", carriers: [{ in: "query", name: "secret" }] },
-    secretHeader: { name: "secretHeader", kind: "api_key", carriers: [{ in: "header", name: "X-Connic-Secret" }] },
-    bearer: { name: "bearer", kind: "bearer", carriers: [{ in: "header", name: "Authorization", prefix: "Bearer " }] },
 };

@@ -115,7 +115,7 @@ export class ChatChannel {
                 4008: { reconnect: true, description: "The server failed (its store, usually); resume after a backoff." },
             },
             target: async (transport) => {
-                const target = runtime.newTarget(baseUrl(options), "/ws", {});
+                const target = runtime.newTarget(baseUrl(options), "/ws", {}, args.address);
                 runtime.addQuery(target, "secret", args.secret);
                 for (const [name, value] of Object.entries(options.headers ?? {})) {
                     runtime.addHeader(target, name, value);
