@@ -429,6 +429,22 @@ impl Api {
         channel.resume(&self.auth)
     }
 
+    /// The first-message fields that carry `channel`'s credential (`secret`): the SDKs
+    /// send that message themselves on every (re)connect, so their READMEs do not show
+    /// sending a message that has one.
+    pub fn credential_fields(&self, channel: &Channel) -> Vec<&str> {
+        channel
+            .auth
+            .iter()
+            .filter_map(|wire| self.auth.iter().find(|s| s.name.wire == *wire))
+            .flat_map(|scheme| &scheme.carriers)
+            .filter_map(|carrier| match carrier {
+                AuthCarrier::FirstMessage { field, .. } => Some(field.as_str()),
+                _ => None,
+            })
+            .collect()
+    }
+
     /// The auth schemes a client can use, in declaration order: those some channel
     /// requires (its [`Channel::auth`]), or every scheme when some channel names none
     /// (its security is unknown, so any credential given may be sent). A scheme that is

@@ -326,6 +326,8 @@ fn only_schemes_a_channel_requires_are_used() {
     assert_eq!(api.auth.len(), 4);
     let used: Vec<&str> = api.used_auth().map(|s| s.name.wire.as_str()).collect();
     assert_eq!(used, ["secret"]);
+    // The SDKs send `{"secret": ...}` themselves, so their READMEs leave that message out.
+    assert_eq!(api.credential_fields(&api.channels[0]), ["secret"]);
     // A channel that names no scheme may be sent any of them.
     let mut open = api.clone();
     open.channels[0].auth.clear();

@@ -312,6 +312,11 @@ impl Example {
                 }
             }
         }
+        // The SDK sends the credential message itself; showing it would suggest otherwise.
+        let credentials = api.credential_fields(channel);
+        messages.retain(|(direction, _, body)| {
+            *direction != Direction::Send || !credentials.iter().any(|f| body.get(*f).is_some())
+        });
         for (direction, wire, body) in messages {
             match direction {
                 Direction::Send => {

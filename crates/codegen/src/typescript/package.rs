@@ -304,11 +304,14 @@ fn channel_section(w: &mut Writer, api: &Api, channel: &Channel, cn: &ChannelNam
         ));
     }
     let mut sent = false;
+    // The SDK sends the credential message itself; showing it would suggest otherwise.
+    let credentials = api.credential_fields(channel);
+    let shown = |body: &Value| !credentials.iter().any(|f| body.get(*f).is_some());
     if let Some(example) = example {
         for m in example
             .messages
             .iter()
-            .filter(|m| m.direction == Direction::Send)
+            .filter(|m| m.direction == Direction::Send && shown(&m.body))
         {
             if let Some(index) = channel.send.iter().position(|s| s.name.wire == m.message) {
                 send_line(w, &cn.members.send_methods[index], &m.body);
@@ -319,7 +322,8 @@ fn channel_section(w: &mut Writer, api: &Api, channel: &Channel, cn: &ChannelNam
     if !sent {
         for (message, method) in channel.send.iter().zip(&cn.members.send_methods) {
             match message.examples.first() {
-                Some(body) => send_line(w, method, body),
+                Some(body) if shown(body) => send_line(w, method, body),
+                Some(_) => {}
                 None => send_line(w, method, &sample(api, &message.payload, 0)),
             }
         }
