@@ -2,7 +2,7 @@
 # The main job on a fresh machine: installs what the build needs, fetches the local model
 # (SmolLM2-135M-Instruct, cached under ~/.cache/duplex/models), builds `duplex` in release
 # mode and starts the demo connector at ws://127.0.0.1:8080/ws with its chat page at
-# http://127.0.0.1:8080/ (the echo agent until the local llama.cpp agent is wired in).
+# http://127.0.0.1:8080/, answered by the embedded llama.cpp model.
 # The secret is read from DUPLEX_SECRET, or generated and printed at start.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -10,7 +10,5 @@ source scripts/env.sh
 
 bash scripts/setup.sh
 bash scripts/fetch-model.sh
-# FIXME: add `--features duplex-connector/local-llm` (and make the local model the demo's
-# agent) once the embedded llama.cpp agent builds; until then the demo answers with echo.
-cargo build --release -p duplex-cli
+cargo build --release -p duplex-cli --features local-llm
 exec "$CARGO_TARGET_DIR/release/duplex" serve --listen "${DUPLEX_LISTEN:-127.0.0.1:8080}" "$@"

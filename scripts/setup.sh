@@ -6,7 +6,7 @@ cd "$(dirname "$0")/.."
 source scripts/env.sh
 
 need_apt=()
-for pkg in cmake clang libclang-dev pkg-config chromium; do
+for pkg in cmake clang libclang-dev pkg-config ccache chromium; do
   dpkg -s "$pkg" >/dev/null 2>&1 || need_apt+=("$pkg")
 done
 if [ ${#need_apt[@]} -gt 0 ]; then

@@ -1,7 +1,8 @@
 //! `duplex serve`: load and check the config, bind, serve until SIGTERM or Ctrl-C.
 //!
-//! Without `--config` it serves the demo: one connector at `/ws` with one agent, auth
-//! on, the secret read from `DUPLEX_SECRET` or generated and printed once. Config
+//! Without `--config` it serves the demo: one connector at `/ws` with the local model
+//! (or echo, saying why, when the model is not there), auth on, the secret read from
+//! `DUPLEX_SECRET` or generated and printed once. Config
 //! faults are printed as `file:line:column: what` with a hint, before anything binds.
 //! After binding it prints one line, `listening on http://ADDR`, that scripts and
 //! tests read to learn the port when `--listen` asked for port 0.
@@ -11,6 +12,7 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+use duplex_connector::config::demo::Demo;
 use duplex_connector::config::{Config, DEFAULT_SECRET_ENV, Secret};
 
 use crate::logging::{self, LogFormat};
@@ -96,7 +98,11 @@ fn load_config(args: &ServeArgs) -> Option<Config> {
                 secret
             }
         };
-        return Some(Config::demo(secret));
+        let demo = Demo::new(secret);
+        if let Some(note) = demo.note {
+            println!("{note}");
+        }
+        return Some(demo.config);
     };
     let text = match std::fs::read_to_string(path) {
         Ok(text) => text,
