@@ -54,7 +54,11 @@ fn spawn_demo(dir: &Path, cache: Option<&Path>) -> Demo {
     loop {
         let mut line = String::new();
         let read = demo.stdout.read_line(&mut line).expect("read stdout");
-        assert!(read > 0, "duplex serve exited before listening: {:?}", demo.notes);
+        assert!(
+            read > 0,
+            "duplex serve exited before listening: {:?}",
+            demo.notes
+        );
         if let Some(addr) = line.trim().strip_prefix("listening on http://") {
             demo.addr = addr.to_owned();
             return demo;
