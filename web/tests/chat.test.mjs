@@ -1,24 +1,18 @@
 // The web chat page in a real browser against a real `duplex serve` with the echo agent.
 //
-// Needs: the `duplex` binary (DUPLEX_BIN, else $CARGO_TARGET_DIR/debug/duplex, else
-// target/debug/duplex; build it with `cargo build -p duplex-cli`), Debian's chromium at
-// /usr/bin/chromium, and playwright-core from the root package.json.
+// Needs: the `duplex` binary, Debian's chromium and playwright-core (see harness.mjs).
 // Run: node --test web/tests/
-// The screenshot goes to $DUPLEX_ARTIFACTS (default <target dir>/artifacts)/chat.png.
+// Screenshots go to $DUPLEX_ARTIFACTS (default <target dir>/artifacts): chat.png and
+// chat-reloaded.png.
 
 import assert from "node:assert/strict";
-import { spawn, execFileSync } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { execFileSync } from "node:child_process";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { dirname, join, relative } from "node:path";
+import { join, relative } from "node:path";
 import { after, before, test } from "node:test";
-import { fileURLToPath } from "node:url";
-import { chromium } from "playwright-core";
+import { artifacts, launchBrowser, root, startServer } from "./harness.mjs";
 
-const root = join(dirname(fileURLToPath(import.meta.url)), "../..");
-const targetDir = process.env.CARGO_TARGET_DIR ?? join(root, "target");
-const binary = process.env.DUPLEX_BIN ?? join(targetDir, "debug/duplex");
-const artifacts = process.env.DUPLEX_ARTIFACTS ?? join(targetDir, "artifacts");
 const SECRET = "web-test-secret";
 
 function files(dir) {
@@ -56,18 +50,11 @@ test("web/dist is what web/build.sh compiles from web/src and sdks/typescript", 
 
 let server;
 let baseUrl;
-let work;
 let browser;
 
 before(async () => {
-  assert.ok(existsSync(binary), `${binary} is missing: run \`cargo build -p duplex-cli\` or set DUPLEX_BIN`);
-  assert.ok(existsSync("/usr/bin/chromium"), "/usr/bin/chromium is missing: apt-get install chromium (scripts/setup.sh)");
-  work = mkdtempSync(join(tmpdir(), "duplex-web-"));
-  const config = join(work, "duplex.toml");
-  writeFileSync(
-    config,
+  server = await startServer(
     [
-      `store = "sqlite://${join(work, "duplex.db")}"`,
       "[connectors.web]",
       'path = "/ws"',
       'agents = ["echo"]',
@@ -75,47 +62,16 @@ before(async () => {
       "[agents.echo]",
       'kind = "echo"',
       'delay = "40ms"',
-      "",
-    ].join("\n"),
-  );
-  server = spawn(binary, ["serve", "--config", config, "--listen", "127.0.0.1:0"], {
-    env: { ...process.env, DUPLEX_WEB_TEST_SECRET: SECRET },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  let stderr = "";
-  server.stderr.on("data", (d) => (stderr += d));
-  baseUrl = await new Promise((resolve, reject) => {
-    let stdout = "";
-    const timer = setTimeout(() => reject(new Error(`duplex serve did not start in 30 s:\n${stderr}`)), 30_000);
-    server.stdout.on("data", (d) => {
-      stdout += d;
-      const found = /listening on (http:\/\/\S+)/.exec(stdout);
-      if (found) {
-        clearTimeout(timer);
-        resolve(found[1]);
-      }
-    });
-    server.on("exit", (code) => reject(new Error(`duplex serve exited (${code}):\n${stderr}`)));
-  });
-  browser = await chromium.launch({
-    executablePath: "/usr/bin/chromium",
-    headless: true,
-    args: [
-      "--no-sandbox",
-      "--disable-gpu",
-      "--disable-quic",
-      "--no-first-run",
-      "--disable-background-networking",
-      "--disable-component-update",
-      "--disable-sync",
     ],
-  });
+    { DUPLEX_WEB_TEST_SECRET: SECRET },
+  );
+  baseUrl = server.baseUrl;
+  browser = await launchBrowser();
 });
 
 after(async () => {
   await browser?.close();
-  server?.kill("SIGTERM");
-  if (work) rmSync(work, { recursive: true, force: true });
+  server?.stop();
 });
 
 test("a person authenticates, chats, cancels, reloads and sees the history", async () => {
