@@ -133,6 +133,8 @@ fn connect_literal(channel: &duplex_spec::ir::Channel, summary: &Summary) -> Str
     }
     if summary.defaultable {
         fields.push("..Default::default()".to_owned());
+    } else {
+        fields.push("address: None".to_owned());
     }
     if fields.is_empty() {
         format!("{} {{}}", summary.connect)

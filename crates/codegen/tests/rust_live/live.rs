@@ -76,6 +76,7 @@ async fn seed_chat_api_round_trips_and_survives_a_drop() {
     within(async {
         let params = RootConnect {
             channel_id: Some("123".into()),
+            ..RootConnect::default()
         };
         let channel = client.root();
         let (socket, (mut server, uri, header)) =
@@ -169,7 +170,11 @@ async fn fern_realtime_tells_messages_apart_and_reconnects() {
             next_json(&mut server).await,
             serde_json::json!({"sendText": "uvxcdv12344412b", "sendParam": 123})
         );
-        send_json(&mut server, serde_json::json!({"gamma": "g", "delta": 1, "epsilon": true})).await;
+        send_json(
+            &mut server,
+            serde_json::json!({"gamma": "g", "delta": 1, "epsilon": true}),
+        )
+        .await;
         send_json(&mut server, serde_json::json!({"alpha": "a", "beta": 2})).await;
         send_json(&mut server, serde_json::json!({"surprise": true})).await;
         let first = socket.next().await.unwrap().unwrap();
@@ -205,7 +210,8 @@ async fn fern_realtime_tells_messages_apart_and_reconnects() {
         let (mut server, uri, _) = accept(&listener).await;
         assert_eq!(uri, "/realtime/doc%20123?temperature=7");
         for n in 0..3 {
-            let expected = serde_json::json!({"sendText2": format!("queued {n}"), "sendParam2": n % 2 == 0});
+            let expected =
+                serde_json::json!({"sendText2": format!("queued {n}"), "sendParam2": n % 2 == 0});
             assert_eq!(next_json(&mut server).await, expected);
         }
         socket.close().await.unwrap();
