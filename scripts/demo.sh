@@ -10,5 +10,5 @@ source scripts/env.sh
 
 bash scripts/setup.sh
 bash scripts/fetch-model.sh
-cargo build --release -p duplex-cli --features local-llm
+cargo build --release -p duplex-cli
 exec "$CARGO_TARGET_DIR/release/duplex" serve --listen "${DUPLEX_LISTEN:-127.0.0.1:8080}" "$@"

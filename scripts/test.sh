@@ -14,11 +14,15 @@ bash scripts/fetch-model.sh
 
 echo "== cargo fmt"
 cargo fmt --all -- --check
+# Every crate is linted and tested with the embedded model (`local-llm`, a default
+# feature of the `duplex` binary that the workspace unifies into the connector; its tests
+# run on the model fetch-model.sh cached above) and with the Autobahn echo route that only
+# the conformance test uses (`conformance-echo`). One feature set for clippy, the tests
+# and the binary they run, so llama.cpp is compiled once.
+features=(--features duplex-connector/conformance-echo)
+
 echo "== cargo clippy"
-# The `duplex` binary's default features include `local-llm` (llama.cpp), and the
-# workspace unifies features, so every crate is linted and tested with it: the local
-# model's tests run on the cached model that fetch-model.sh got above.
-cargo clippy --workspace --all-targets -- -D warnings
+cargo clippy --workspace --all-targets "${features[@]}" -- -D warnings
 
 echo "== Python SDK runtime (pytest, mypy --strict, ruff)"
 (
@@ -32,10 +36,10 @@ cargo clippy --manifest-path crates/codegen/runtime/rust/Cargo.toml --all-target
 cargo test --manifest-path crates/codegen/runtime/rust/Cargo.toml
 
 echo "== cargo test (workspace)"
-# FIXME: the Rust SDK test compiles a fixed set of corpus documents. With
-# DUPLEX_RS_FULL_CORPUS=1 it takes all of them, but some long names still come out
-# unlike rustfmt's layout; once they don't, run the full corpus here.
-cargo test --workspace --no-fail-fast
+# The Rust SDK test builds a fixed set of corpus documents here. The whole corpus
+# (DUPLEX_RS_FULL_CORPUS=1 cargo test -p duplex-codegen --test rust_sdk) passes too, but
+# has not been timed on a quiet machine yet, so it is not part of this run.
+cargo test --workspace "${features[@]}" --no-fail-fast
 
 # The binary the workspace tests built (with the workspace's features: local-llm on).
 export DUPLEX_BIN="$CARGO_TARGET_DIR/debug/duplex"

@@ -1,6 +1,7 @@
-//! The local model's speed: time to first token for one session, and aggregate decode
-//! throughput for 1, 4 and 16 concurrent sessions (16 exceeds the 4 batched slots, so
-//! that case also measures the queue). Needs the cached model and `--features local-llm`:
+//! The local model's speed: time to first token and the reply rate of one stream (one
+//! slot, as the reference figures were taken), and aggregate throughput for 1, 4 and 16
+//! concurrent sessions with the default 4 slots (16 also exercises the queue) and for 16
+//! sessions with 16 slots. Needs the cached model and `--features local-llm`:
 //!
 //! ```sh
 //! scripts/fetch-model.sh
@@ -34,10 +35,19 @@ fn request(n: usize) -> AgentRequest {
 }
 
 fn rss_mb() -> f64 {
+    status_mb("VmRSS:")
+}
+
+fn peak_rss_mb() -> f64 {
+    status_mb("VmHWM:")
+}
+
+/// A `/proc/self/status` field in MB.
+fn status_mb(field: &str) -> f64 {
     let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
     status
         .lines()
-        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .find_map(|l| l.strip_prefix(field))
         .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<f64>().ok())
         .map_or(0.0, |kb| kb / 1024.0)
 }
@@ -66,18 +76,14 @@ async fn generate(agent: &Arc<LocalAgent>, sessions: usize) -> u64 {
     agent.generated_tokens() - before
 }
 
-fn bench(c: &mut Criterion) {
+/// Loads the default model with `parallel` slots of 2048 tokens and prints the RSS.
+fn load(parallel: u32) -> Arc<LocalAgent> {
     let path = default_model_path();
     assert!(
         path.is_file(),
         "no model at {}: run scripts/fetch-model.sh",
         path.display()
     );
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap();
     let common = AgentCommon {
         system_prompt: None,
         max_tokens: Some(TOKENS),
@@ -85,17 +91,24 @@ fn bench(c: &mut Criterion) {
         timeout: Duration::from_secs(600),
     };
     let config = LocalConfig {
+        parallel,
         queue: 64,
         ..LocalConfig::default()
     };
     let agent = Arc::new(LocalAgent::load(&config, &common).unwrap());
     eprintln!(
-        "RSS after loading (parallel = {}): {:.0} MB",
-        config.parallel,
+        "RSS with the model loaded, parallel = {parallel}: {:.0} MB",
         rss_mb()
     );
+    agent
+}
 
-    c.bench_function("local/time_to_first_token", |b| {
+/// Time to first token and the whole single-stream rate, with one slot: the setup the
+/// reference figures (105 tokens/s, 0.15 s, 170 MB on 2 cores) were measured with.
+fn one_stream(c: &mut Criterion, runtime: &tokio::runtime::Runtime) {
+    let agent = load(1);
+    let mut group = c.benchmark_group("local/one_stream");
+    group.bench_function("time_to_first_token", |b| {
         b.iter_custom(|iterations| {
             runtime.block_on(async {
                 let mut total = Duration::ZERO;
@@ -110,31 +123,80 @@ fn bench(c: &mut Criterion) {
             })
         });
     });
+    group.sample_size(10);
+    group.throughput(Throughput::Elements(u64::from(TOKENS)));
+    group.bench_function("reply", |b| {
+        b.iter_custom(|iterations| {
+            runtime.block_on(async {
+                let started = Instant::now();
+                for _ in 0..iterations {
+                    assert_eq!(generate(&agent, 1).await, u64::from(TOKENS));
+                }
+                started.elapsed()
+            })
+        });
+    });
+    group.finish();
+    eprintln!(
+        "RSS after one stream (peak {:.0} MB): {:.0} MB",
+        peak_rss_mb(),
+        rss_mb()
+    );
+}
+
+/// Aggregate tokens/s of `sessions` replies at once on an agent with `parallel` slots.
+fn aggregate(
+    group: &mut criterion::BenchmarkGroup<'_, criterion::measurement::WallTime>,
+    runtime: &tokio::runtime::Runtime,
+    agent: &Arc<LocalAgent>,
+    parallel: u32,
+    sessions: usize,
+) {
+    group.throughput(Throughput::Elements(sessions as u64 * u64::from(TOKENS)));
+    group.bench_function(format!("{sessions}_sessions_{parallel}_slots"), |b| {
+        b.iter_custom(|iterations| {
+            runtime.block_on(async {
+                let started = Instant::now();
+                for _ in 0..iterations {
+                    let generated = generate(agent, sessions).await;
+                    assert_eq!(
+                        generated,
+                        sessions as u64 * u64::from(TOKENS),
+                        "a reply ended before {TOKENS} tokens; the throughput would be wrong"
+                    );
+                }
+                started.elapsed()
+            })
+        });
+    });
+}
+
+fn bench(c: &mut Criterion) {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    one_stream(c, &runtime);
 
     let mut group = c.benchmark_group("local/aggregate");
     group.sample_size(10);
     group.warm_up_time(Duration::from_secs(1));
+    // The default: 4 slots; 16 sessions then also exercise the queue.
+    let agent = load(4);
     for sessions in [1usize, 4, 16] {
-        group.throughput(Throughput::Elements(sessions as u64 * u64::from(TOKENS)));
-        group.bench_function(format!("{sessions}_sessions"), |b| {
-            b.iter_custom(|iterations| {
-                runtime.block_on(async {
-                    let started = Instant::now();
-                    for _ in 0..iterations {
-                        let generated = generate(&agent, sessions).await;
-                        assert_eq!(
-                            generated,
-                            sessions as u64 * u64::from(TOKENS),
-                            "a reply ended before {TOKENS} tokens; the throughput would be wrong"
-                        );
-                    }
-                    started.elapsed()
-                })
-            });
-        });
+        aggregate(&mut group, &runtime, &agent, 4, sessions);
     }
+    drop(agent);
+    // 16 slots: all 16 sessions batched into each decode.
+    let agent = load(16);
+    aggregate(&mut group, &runtime, &agent, 16, 16);
     group.finish();
-    eprintln!("RSS after the run: {:.0} MB", rss_mb());
+    eprintln!(
+        "RSS after the run (peak {:.0} MB): {:.0} MB",
+        peak_rss_mb(),
+        rss_mb()
+    );
 }
 
 criterion_group!(benches, bench);

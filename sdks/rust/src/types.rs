@@ -45,8 +45,12 @@ pub struct Connected {
     /// True when the client asked to resume this session and got it back.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub resumed: ::std::option::Option<bool>,
-    /// On resume, the replies of this session that a server stopped mid-reply (a node
-    /// killed or restarted); they are stored as `interrupted`, with their partial text.
+    /// On resume, the replies of this session that were cut off and never reported: the
+    /// reply a server stopped mid-reply (a node killed or restarted) and the replies of
+    /// acknowledged messages still queued behind it, which never started. Each is listed
+    /// once, on whichever node the client resumes, and stays `interrupted` in the history
+    /// for good. A reply cut off by a killed node keeps no text (chunks are not stored as
+    /// they stream); one interrupted by a graceful shutdown keeps its partial text.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub interrupted: ::std::option::Option<::std::vec::Vec<InterruptedReply>>,
 }
@@ -123,7 +127,7 @@ pub struct HistoryEntry {
     pub context: ::std::option::Option<
         ::std::collections::BTreeMap<::std::string::String, ::serde_json::Value>,
     >,
-    /// For replies; `interrupted` when the node serving it stopped mid-reply.
+    /// For replies; `interrupted` when the node serving it stopped mid-reply, or the session was resumed on another connection while it ran.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub status: ::std::option::Option<HistoryEntryStatus>,
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -145,7 +149,7 @@ pub enum HistoryEntryRole {
     Agent,
 }
 
-/// For replies; `interrupted` when the node serving it stopped mid-reply.
+/// For replies; `interrupted` when the node serving it stopped mid-reply, or the session was resumed on another connection while it ran.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize, ::serde::Deserialize)]
 pub enum HistoryEntryStatus {
     #[serde(rename = "streaming")]
@@ -221,7 +225,8 @@ pub struct ReplyError {
 }
 
 /// How a reply ended: `completed`; `cancelled` by the client; `failed` (see `error`);
-/// `interrupted` when the server shut down before the reply finished.
+/// `interrupted` when the server shut down before the reply finished, or the session was
+/// resumed on another connection while it ran.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize, ::serde::Deserialize)]
 pub enum ReplyStatus {
     #[serde(rename = "completed")]

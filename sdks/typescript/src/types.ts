@@ -42,8 +42,12 @@ export interface Connected {
   /** True when the client asked to resume this session and got it back. */
   resumed?: boolean;
   /**
-   * On resume, the replies of this session that a server stopped mid-reply (a node
-   * killed or restarted); they are stored as `interrupted`, with their partial text.
+   * On resume, the replies of this session that were cut off and never reported: the
+   * reply a server stopped mid-reply (a node killed or restarted) and the replies of
+   * acknowledged messages still queued behind it, which never started. Each is listed
+   * once, on whichever node the client resumes, and stays `interrupted` in the history
+   * for good. A reply cut off by a killed node keeps no text (chunks are not stored as
+   * they stream); one interrupted by a graceful shutdown keeps its partial text.
    */
   interrupted?: InterruptedReply[];
 }
@@ -82,7 +86,7 @@ export interface HistoryEntry {
   agent?: string;
   /** For user messages, `payload.context` as sent. */
   context?: Record<string, unknown>;
-  /** For replies; `interrupted` when the node serving it stopped mid-reply. */
+  /** For replies; `interrupted` when the node serving it stopped mid-reply, or the session was resumed on another connection while it ran. */
   status?: HistoryEntryStatus;
   token_usage?: TokenUsage;
   error?: string;
@@ -102,7 +106,7 @@ export interface HistoryEntry {
 
 export type HistoryEntryRole = "user" | "agent";
 
-/** For replies; `interrupted` when the node serving it stopped mid-reply. */
+/** For replies; `interrupted` when the node serving it stopped mid-reply, or the session was resumed on another connection while it ran. */
 export type HistoryEntryStatus = "streaming" | "completed" | "cancelled" | "failed" | "interrupted";
 
 export interface HistoryRequest {
@@ -149,7 +153,8 @@ export interface ReplyError {
 
 /**
  * How a reply ended: `completed`; `cancelled` by the client; `failed` (see `error`);
- * `interrupted` when the server shut down before the reply finished.
+ * `interrupted` when the server shut down before the reply finished, or the session was
+ * resumed on another connection while it ran.
  */
 export type ReplyStatus = "completed" | "cancelled" | "failed" | "interrupted";
 

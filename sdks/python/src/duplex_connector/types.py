@@ -34,7 +34,7 @@ class Connected(_rt.WireModel):
     session_id: str = Field(description="The session, for conversation memory and for resuming.")
     agents: list[str] = Field(description="The names of the connector's agents.")
     resumed: bool | None = Field(default=None, description="True when the client asked to resume this session and got it back.")
-    interrupted: list[InterruptedReply] | None = Field(default=None, description="On resume, the replies of this session that a server stopped mid-reply (a node\nkilled or restarted); they are stored as `interrupted`, with their partial text.")
+    interrupted: list[InterruptedReply] | None = Field(default=None, description="On resume, the replies of this session that were cut off and never reported: the\nreply a server stopped mid-reply (a node killed or restarted) and the replies of\nacknowledged messages still queued behind it, which never started. Each is listed\nonce, on whichever node the client resumes, and stays `interrupted` in the history\nfor good. A reply cut off by a killed node keeps no text (chunks are not stored as\nthey stream); one interrupted by a graceful shutdown keeps its partial text.")
 
 
 class Error(_rt.WireModel):
@@ -60,7 +60,7 @@ class HistoryEntry(_rt.WireModel):
     text: str = Field(description="The user's message, or the reply's text (partial unless completed).")
     agent: str | None = Field(default=None, description="For replies, the agent that replied.")
     context: dict[str, Any] | None = Field(default=None, description="For user messages, `payload.context` as sent.")
-    status: HistoryEntryStatus | None = Field(default=None, description="For replies; `interrupted` when the node serving it stopped mid-reply.")
+    status: HistoryEntryStatus | None = Field(default=None, description="For replies; `interrupted` when the node serving it stopped mid-reply, or the session was resumed on another connection while it ran.")
     token_usage: TokenUsage | None = None
     error: str | None = None
     created_at_ms: int = Field(description="When the message was received or the reply started, in ms since the Unix epoch.")
@@ -164,12 +164,13 @@ ErrorCode: TypeAlias = Literal["unauthorized", "auth_timeout", "invalid_json", "
 HistoryEntryRole: TypeAlias = Literal["user", "agent"]
 
 
-#: For replies; `interrupted` when the node serving it stopped mid-reply.
+#: For replies; `interrupted` when the node serving it stopped mid-reply, or the session was resumed on another connection while it ran.
 HistoryEntryStatus: TypeAlias = Literal["streaming", "completed", "cancelled", "failed", "interrupted"]
 
 
 #: How a reply ended: `completed`; `cancelled` by the client; `failed` (see `error`);
-#: `interrupted` when the server shut down before the reply finished.
+#: `interrupted` when the server shut down before the reply finished, or the session was
+#: resumed on another connection while it ran.
 ReplyStatus: TypeAlias = Literal["completed", "cancelled", "failed", "interrupted"]
 
 
