@@ -2,16 +2,14 @@
 //! model when it is cached, and otherwise by the echo agent after one line that says
 //! why and how to fetch the model.
 
+mod support;
+
 use std::io::{BufRead, BufReader};
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
-use std::time::Duration;
 
-use futures::{SinkExt, StreamExt};
 use serde_json::{Value, json};
-use tokio_tungstenite::tungstenite::Message;
-
-const SECRET: &str = "demo-test-secret";
+use support::{Client, SECRET};
 
 /// A demo server, what it printed before `listening on`, and its address.
 struct Demo {
@@ -67,41 +65,12 @@ fn spawn_demo(dir: &Path, cache: Option<&Path>) -> Demo {
     }
 }
 
-type Socket =
-    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
-
-async fn until(ws: &mut Socket, kind: &str) -> Value {
-    loop {
-        let frame = tokio::time::timeout(Duration::from_secs(90), ws.next())
-            .await
-            .expect("an event in time")
-            .expect("an open socket")
-            .expect("a frame");
-        if let Message::Text(text) = frame {
-            let event: Value = serde_json::from_str(&text).expect("JSON");
-            assert_ne!(event["type"], "error", "{event}");
-            if event["type"] == kind {
-                return event;
-            }
-        }
-    }
-}
-
 /// Authenticates on the demo's `/ws`, asks `message`, and returns `connected` and the
 /// reply's `stream_end`.
 async fn chat(demo: &Demo, message: &str) -> (Value, Value) {
-    let (mut ws, _) = tokio_tungstenite::connect_async(format!("ws://{}/ws", demo.addr))
-        .await
-        .expect("connect");
-    ws.send(Message::text(json!({"secret": SECRET}).to_string()))
-        .await
-        .expect("send");
-    let connected = until(&mut ws, "connected").await;
-    ws.send(Message::text(json!({"message": message}).to_string()))
-        .await
-        .expect("send");
-    let end = until(&mut ws, "stream_end").await;
-    (connected, end)
+    let (mut client, connected) = Client::open(&format!("ws://{}/ws", demo.addr), None).await;
+    client.send(json!({"message": message})).await;
+    (connected, client.until("stream_end").await)
 }
 
 #[tokio::test]
