@@ -1,6 +1,8 @@
 //! The server suite with the real local model behind the socket (feature `local-llm`):
 //! a streamed answer with real usage, a whole answer, multi-turn memory across a
-//! reconnect, cancel mid-stream, and four sessions answered at once.
+//! reconnect, cancel mid-stream, and four sessions open together each answered whole
+//! (that their sequences share decode batches is `agent_local`'s
+//! `four_concurrent_sessions_are_batched`).
 //!
 //! SmolLM2-135M is weak, so these check structure and counts, never wording. They need
 //! the cached model (`scripts/fetch-model.sh`, which `.ci/run` runs first) and fail
@@ -180,7 +182,7 @@ async fn cancel_stops_a_long_answer() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn four_sessions_are_answered_at_once() {
+async fn four_open_sessions_each_get_a_whole_answer() {
     let mut server = local_server("", "max_tokens = 24\nparallel = 4").await;
     let mut sessions = Vec::new();
     for question in [
