@@ -22,6 +22,9 @@ use serde_json::Value as Json;
 
 use crate::diagnostics::{Diagnostic, Location};
 
+/// The tags of the YAML 1.2 core schema (`tag:yaml.org,2002:<suffix>`, written `!!<suffix>`).
+const CORE_TAGS: &[&str] = &["str", "int", "float", "bool", "null", "map", "seq"];
+
 /// The deepest nesting of sequences and mappings a document may have.
 pub const MAX_DEPTH: usize = 200;
 
@@ -412,6 +415,7 @@ impl Builder {
                 Ok(())
             }
             Event::Scalar(text, style, anchor, tag) => {
+                self.check_tag(tag.as_deref(), &here);
                 if let Some(Open::Map {
                     key: key @ None, ..
                 }) = self.stack.last_mut()
@@ -422,7 +426,8 @@ impl Builder {
                 let value = scalar(text, style, tag.as_ref());
                 self.complete(Node { value, pos: here }, anchor)
             }
-            Event::SequenceStart(anchor, _) | Event::MappingStart(anchor, _) => {
+            Event::SequenceStart(anchor, ref tag) | Event::MappingStart(anchor, ref tag) => {
+                self.check_tag(tag.as_deref(), &here);
                 if self.is_at_key() {
                     return Err(Diagnostic::error(
                         "E0002",
@@ -499,6 +504,35 @@ impl Builder {
             }
             Event::StreamStart | Event::StreamEnd | Event::DocumentEnd | Event::Nothing => Ok(()),
         }
+    }
+
+    /// API definitions are JSON data: a YAML tag other than the core schema's
+    /// (`!!str`, `!!int`, ...) names a type no JSON value has (`!!js/function`), so the
+    /// value would not mean what the file says. It is read as untagged, with an error.
+    fn check_tag(&mut self, tag: Option<&Tag>, here: &Pos) {
+        let Some(tag) = tag else {
+            return;
+        };
+        let core = tag.is_yaml_core_schema() && CORE_TAGS.contains(&tag.suffix.as_str());
+        // `!` alone is the non-specific tag: "a string", which the core schema allows.
+        if core || (tag.handle == "!" && tag.suffix.is_empty()) {
+            return;
+        }
+        let shown = if tag.is_yaml_core_schema() {
+            format!("!!{}", tag.suffix)
+        } else {
+            format!("{}{}", tag.handle, tag.suffix)
+        };
+        self.diagnostics.push(
+            Diagnostic::error(
+                "E0005",
+                format!("the YAML tag `{shown}` is not one of the core schema's tags"),
+                here.location(),
+            )
+            .with_hint(format!(
+                "remove `{shown}`; only `!!str`, `!!int`, `!!float`, `!!bool`, `!!null`, `!!map` and `!!seq` mean something in JSON data"
+            )),
+        );
     }
 
     fn is_at_key(&self) -> bool {

@@ -84,7 +84,7 @@ impl<'a> Loader<'a> {
                 .push(op.node.type_error(&format!("`{key}`"), "a mapping"));
             return Vec::new();
         }
-        if let Some(id) = op.node.get("operationId") {
+        if let Some(id) = self.operation_id(op.node) {
             self.unique_id("operationId", id);
         }
         for scheme in self.security_requirements(op.node) {
@@ -109,6 +109,22 @@ impl<'a> Loader<'a> {
             }
         }
         out
+    }
+}
+
+impl<'a> Loader<'a> {
+    /// The `operationId` an operation ends up with: 2.x traits are merged into the
+    /// operation (JSON Merge Patch, in order), so the last trait that sets one wins.
+    /// (A broken trait `$ref` is reported where refs are checked, not here.)
+    fn operation_id(&self, op: &'a Node) -> Option<&'a Node> {
+        let mut id = op.get("operationId");
+        for t in op.get("traits").and_then(Node::as_seq).unwrap_or(&[]) {
+            let target = self.files.follow(t).map_or(t, |(target, _)| target);
+            if let Some(trait_id) = target.get("operationId") {
+                id = Some(trait_id);
+            }
+        }
+        id
     }
 }
 

@@ -1,6 +1,7 @@
 //! Precise checks the AsyncAPI JSON Schemas cannot express (or express with a vague
-//! message): component keys, duplicate tags, and security requirements that name
-//! unknown schemes or list scopes for schemes that have none.
+//! message): component keys, duplicate tags, a schema's `discriminator` that is not one
+//! of its `required` properties, and security requirements that name unknown schemes
+//! or list scopes for schemes that have none.
 
 use crate::diagnostics::Diagnostic;
 use crate::source::{Node, Value};
@@ -14,7 +15,8 @@ const SCOPED: &[&str] = &["oauth2", "openIdConnect"];
 impl<'a> Loader<'a> {
     pub fn document_checks(&mut self, root: &At<'a>) {
         self.component_keys(root.node);
-        self.duplicate_tags(root.node);
+        self.tree_checks(root.node);
+        self.pattern_checks(root.node);
         if !self.v3 {
             self.security_requirement_checks(root.node);
         }
@@ -56,13 +58,17 @@ impl<'a> Loader<'a> {
         }
     }
 
-    /// Every `tags` list must name each tag once.
-    fn duplicate_tags(&mut self, root: &Node) {
+    /// One walk over the main file for the checks that apply wherever their object
+    /// sits: every `tags` list names each tag once, and a schema's `discriminator`.
+    fn tree_checks(&mut self, root: &Node) {
         let mut todo = vec![root];
         while let Some(node) = todo.pop() {
             match &node.value {
                 Value::Map(entries) => {
                     for entry in entries {
+                        if entry.key == "discriminator" {
+                            self.discriminator_required(node, &entry.value);
+                        }
                         if entry.key == "tags"
                             && let Some(tags) = entry.value.as_seq()
                         {
@@ -91,6 +97,35 @@ impl<'a> Loader<'a> {
                 Value::Seq(items) => todo.extend(items),
                 _ => {}
             }
+        }
+    }
+
+    /// A schema's `discriminator` (a property name) must be one of its own
+    /// `properties` that it lists in `required`: every value must carry it. Checked
+    /// where the schema declares the property itself (a `oneOf` with a discriminator
+    /// leaves `required` to its members).
+    fn discriminator_required(&mut self, schema: &Node, discriminator: &Node) {
+        let Some(name) = discriminator.as_str() else {
+            return;
+        };
+        if schema.get("properties").and_then(|p| p.get(name)).is_none() {
+            return;
+        }
+        let required = schema
+            .get("required")
+            .and_then(Node::as_seq)
+            .unwrap_or(&[])
+            .iter()
+            .any(|r| r.as_str() == Some(name));
+        if !required {
+            self.diags.push(
+                Diagnostic::error(
+                    "E0113",
+                    format!("the discriminator `{name}` is not a required property of this schema"),
+                    discriminator.location(),
+                )
+                .with_hint(format!("add `{name}` to the schema's `required` list")),
+            );
         }
     }
 

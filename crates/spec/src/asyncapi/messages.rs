@@ -12,6 +12,10 @@ use crate::source::Node;
 use super::Loader;
 use super::schema::At;
 
+/// The fields of a Message Example (2.0 has `headers` and `payload`; 2.1 added the
+/// other two; extensions `x-...` are allowed too).
+const EXAMPLE_FIELDS: [&str; 4] = ["headers", "payload", "name", "summary"];
+
 /// Schema formats whose payloads are JSON Schema (as AsyncAPI uses it).
 fn is_json_schema_format(format: &str) -> bool {
     format.starts_with("application/vnd.aai.asyncapi")
@@ -51,6 +55,9 @@ impl<'a> Loader<'a> {
             node.get(key)
                 .or_else(|| traits.iter().find_map(|t| t.get(key)))
         };
+        for t in &traits {
+            self.trait_examples(t);
+        }
         if let Some(id) = node.get("messageId") {
             self.unique_id("messageId", id);
         }
@@ -85,6 +92,47 @@ impl<'a> Loader<'a> {
             recognition: Recognition::Only,
             deprecated: field("deprecated").and_then(Node::as_bool) == Some(true),
         })
+    }
+
+    /// A Message Trait's `examples` are examples of the message, as a Message Object's
+    /// are: each one a mapping of `headers`, `payload`, `name` and `summary` (which the
+    /// Message Object's schema checks, and the trait's does not). A trait shared by
+    /// several messages is reported once.
+    fn trait_examples(&mut self, message_trait: &Node) {
+        for example in message_trait
+            .get("examples")
+            .and_then(Node::as_seq)
+            .unwrap_or(&[])
+        {
+            for entry in example.entries() {
+                if EXAMPLE_FIELDS.contains(&entry.key.as_str()) || entry.key.starts_with("x-") {
+                    continue;
+                }
+                let at = entry.key_pos.location();
+                if self
+                    .diags
+                    .iter()
+                    .any(|d| d.code == "E0112" && d.location == at)
+                {
+                    continue;
+                }
+                self.diags.push(
+                    Diagnostic::error(
+                        "E0112",
+                        format!(
+                            "`{}` is not a field of a message example; it takes {}",
+                            entry.key,
+                            EXAMPLE_FIELDS.map(|f| format!("`{f}`")).join(", ")
+                        ),
+                        at,
+                    )
+                    .with_hint(format!(
+                        "put the example message under `payload:` (`- payload: {{{}: ...}}`)",
+                        entry.key
+                    )),
+                );
+            }
+        }
     }
 
     fn payload(&mut self, at: &At<'a>, traits: &[&'a Node], name: &Name) -> Type {

@@ -7,6 +7,7 @@
 //! - [`servers`], [`security`]: servers, variables and security schemes.
 //! - [`channels_v2`] (`publish`/`subscribe`), [`channels_v3`] (`operations`): channels
 //!   and which way each message travels; [`messages`] and [`params`] are shared.
+//! - [`checks`], [`patterns`]: precise checks of what the JSON Schemas leave out.
 //! - [`validate`]: the official AsyncAPI JSON Schemas as a backstop behind our own,
 //!   more precise checks.
 //!
@@ -20,6 +21,7 @@ mod checks;
 mod close_codes;
 mod messages;
 mod params;
+mod patterns;
 mod refs;
 mod schema;
 mod security;
@@ -144,8 +146,11 @@ pub(crate) fn load(path: &Path, root: Node) -> Loaded {
     let mut diagnostics = loader.diags;
     diagnostics.extend(files.take_warnings());
     for diag in schema_diags {
+        // A warning explains no error (W0403 and an E0402 may share a line).
         let explained = diagnostics.iter().any(|d| {
-            d.location.file == diag.location.file && d.location.line == diag.location.line
+            d.location.file == diag.location.file
+                && d.location.line == diag.location.line
+                && (d.is_error() || !diag.is_error())
         });
         if !explained {
             diagnostics.push(diag);

@@ -132,6 +132,7 @@ impl<'a> Loader<'a> {
                 .iter()
                 .map(scalar_text)
                 .collect();
+            self.variable_examples(&entry.key, var);
             out.push(ServerVariable {
                 name: Name::new(&entry.key),
                 default: var.get("default").map(scalar_text),
@@ -140,6 +141,31 @@ impl<'a> Loader<'a> {
             });
         }
         out
+    }
+
+    /// A variable's `examples` must be values it can take: one of its `enum`, if any.
+    fn variable_examples(&mut self, name: &str, var: &Node) {
+        let Some(allowed) = var.get("enum").and_then(Node::as_seq) else {
+            return;
+        };
+        for example in var.get("examples").and_then(Node::as_seq).unwrap_or(&[]) {
+            if allowed.iter().any(|a| a.value == example.value) {
+                continue;
+            }
+            let listed: Vec<String> = allowed.iter().map(scalar_text).collect();
+            self.diags.push(
+                Diagnostic::error(
+                    "E0111",
+                    format!(
+                        "example `{}` of server variable `{name}` is not one of its `enum` values ({})",
+                        scalar_text(example),
+                        listed.join(", ")
+                    ),
+                    example.location(),
+                )
+                .with_hint("an example must be a value the variable can take; fix it or add it to `enum`"),
+            );
+        }
     }
 
     /// The scheme names of a `security` list: 2.x Security Requirement objects

@@ -8,13 +8,15 @@
 //! `components` maps that hold them), and every schema error comes back as a JSON
 //! pointer into that copy, which the backstop maps to a file, line and column.
 //!
-//! A binding's `bindingVersion` picks its schema. A binding without a version (the
+//! A binding's `bindingVersion` picks its schema. For a binding without a version (the
 //! specifications say: the latest), or with one no published schema has (a warning),
-//! passes when any published version of its schema accepts it, and otherwise only
-//! faults in a field's value (type, allowed values, length, range) are reported: 2.x
-//! documents, the AsyncAPI examples among them, often predate the published binding
-//! versions, which dropped fields (`http` `type`, `amqp` `replyTo`) and combinations
-//! (`amqp` `is: routingKey` with a `queue`).
+//! only what holds in every published version is reported: a fault in a field's value
+//! (type, allowed values, length, range) that every version having that field refuses,
+//! and, when it names a version, a field no version has. 2.x documents, the AsyncAPI
+//! examples among them, often predate the published binding versions, which dropped
+//! fields (`http` `type`, `amqp` `replyTo`) and combinations (`amqp` `is: routingKey`
+//! with a `queue`). Rules the binding specifications state in prose only are checked
+//! too (object schemas for headers and query, MQTT `qos`, Kafka's `key`).
 
 use std::sync::OnceLock;
 
@@ -45,7 +47,7 @@ impl Kind {
 }
 
 /// A fault in one binding object.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub(super) struct Fault {
     /// JSON pointer into the inlined document.
     pub pointer: String,
@@ -69,6 +71,7 @@ pub(super) fn check(doc: &Json) -> Vec<Fault> {
             let at = format!("{pointer}/{}", escape(protocol));
             check_binding(protocol, kind, binding, &at, &mut faults);
             object_schemas(protocol, kind, binding, &at, &mut faults);
+            prose_rules(protocol, kind, binding, &at, &mut faults);
         }
     }
     faults
@@ -234,22 +237,103 @@ fn check_binding(protocol: &str, kind: Kind, binding: &Json, at: &str, faults: &
             warning: true,
         });
     }
-    // No version, or an unknown one: fine when any published version accepts it (2.x
-    // documents often predate the newest binding versions); else the faults against
-    // the version it comes closest to.
-    let mut closest: Option<Vec<Fault>> = None;
+    // No version, or an unknown one: 2.x documents often predate the newest binding
+    // versions, so only what holds in every version counts: a field's value that each
+    // version with that field refuses, and (with a version) a field no version has.
+    let mut versions: Vec<(usize, Vec<Fault>)> = Vec::new();
     for index in candidates {
-        let Some(found) = schema_faults(index, protocol, kind, binding, at, false) else {
-            continue;
-        };
-        if found.is_empty() {
-            return;
-        }
-        if closest.as_ref().is_none_or(|c| found.len() < c.len()) {
-            closest = Some(found);
+        if let Some(found) = schema_faults(index, protocol, kind, binding, at, false) {
+            versions.push((index, found));
         }
     }
-    faults.extend(closest.unwrap_or_default());
+    let field_of = |fault: &Fault| -> String {
+        let path = fault.pointer.strip_prefix(at).unwrap_or("");
+        path.split('/').nth(1).unwrap_or("").to_owned()
+    };
+    let knows = |index: usize, field: &str| {
+        field.is_empty() || fields(index).is_none_or(|known| known.iter().any(|k| k == field))
+    };
+    let mut reported: Vec<String> = Vec::new();
+    for (_, found) in &versions {
+        for fault in found {
+            let field = field_of(fault);
+            if reported.contains(&field) {
+                continue;
+            }
+            let refused_by_all = versions.iter().all(|(other, theirs)| {
+                !knows(*other, &field) || theirs.iter().any(|f| field_of(f) == field)
+            });
+            if refused_by_all {
+                faults.extend(
+                    found
+                        .iter()
+                        .filter(|f| field_of(f) == field)
+                        .map(Fault::clone),
+                );
+                reported.push(field);
+            }
+        }
+    }
+    // Without a version, the AsyncAPI examples themselves use fields no published
+    // version has (`amqp` message `replyTo`, `http` operation `headers`); a binding
+    // that names its version claims that version's fields.
+    if declared.is_some() {
+        unknown_fields(protocol, kind, binding, at, &versions, faults);
+    }
+}
+
+/// The fields of `binding` (which names a version without a published schema) that no
+/// published version has; only when every version lists its fields (takes no others).
+fn unknown_fields(
+    protocol: &str,
+    kind: Kind,
+    binding: &Json,
+    at: &str,
+    versions: &[(usize, Vec<Fault>)],
+    faults: &mut Vec<Fault>,
+) {
+    let (Some(object), false) = (binding.as_object(), versions.is_empty()) else {
+        return;
+    };
+    let mut known: Vec<&str> = Vec::new();
+    for (index, _) in versions {
+        let Some(listed) = fields(*index) else {
+            return;
+        };
+        known.extend(listed.iter().map(String::as_str));
+    }
+    let published: Vec<&str> = versions.iter().map(|(i, _)| SCHEMAS[*i].1).collect();
+    for key in object.keys() {
+        if key.starts_with("x-") || known.contains(&key.as_str()) {
+            continue;
+        }
+        faults.push(Fault {
+            pointer: at.to_owned(),
+            key: Some(key.clone()),
+            message: format!(
+                "`{key}` is not a field of the `{protocol}` {} binding in any of its versions ({})",
+                kind.file(),
+                published.join(", ")
+            ),
+            warning: false,
+        });
+    }
+}
+
+/// The fields `SCHEMAS[index]` allows (`None`: it takes any field).
+fn fields(index: usize) -> Option<&'static [String]> {
+    static FIELDS: [OnceLock<Option<Vec<String>>>; SCHEMAS.len()] =
+        [const { OnceLock::new() }; SCHEMAS.len()];
+    FIELDS[index]
+        .get_or_init(|| {
+            let schema: Json = serde_json::from_str(SCHEMAS[index].3).ok()?;
+            if schema.get("additionalProperties") != Some(&Json::Bool(false)) {
+                return None;
+            }
+            let properties = schema.get("properties")?.as_object()?;
+            Some(properties.keys().cloned().collect())
+        })
+        .as_deref()
 }
 
 /// The faults of `binding` against the schema `SCHEMAS[index]` (`None` when that schema
@@ -345,6 +429,110 @@ fn object_schemas(protocol: &str, kind: Kind, binding: &Json, at: &str, faults: 
             ),
             warning: false,
         });
+    }
+}
+
+/// The JSON Schema keywords (and AsyncAPI's additions) a Schema Object is made of.
+const SCHEMA_KEYWORDS: &[&str] = &[
+    "$ref",
+    "$id",
+    "$schema",
+    "$comment",
+    "type",
+    "enum",
+    "const",
+    "format",
+    "title",
+    "description",
+    "default",
+    "examples",
+    "readOnly",
+    "writeOnly",
+    "deprecated",
+    "properties",
+    "patternProperties",
+    "additionalProperties",
+    "propertyNames",
+    "required",
+    "minProperties",
+    "maxProperties",
+    "dependencies",
+    "items",
+    "additionalItems",
+    "contains",
+    "minItems",
+    "maxItems",
+    "uniqueItems",
+    "minLength",
+    "maxLength",
+    "pattern",
+    "contentEncoding",
+    "contentMediaType",
+    "minimum",
+    "maximum",
+    "exclusiveMinimum",
+    "exclusiveMaximum",
+    "multipleOf",
+    "allOf",
+    "anyOf",
+    "oneOf",
+    "not",
+    "if",
+    "then",
+    "else",
+    "definitions",
+    "discriminator",
+    "externalDocs",
+    "name",
+    "namespace",
+    "fields",
+];
+
+/// Rules the binding specifications state in prose, which their JSON Schemas leave
+/// out: MQTT's `qos` is 0, 1 or 2, and Kafka's message `key` is a Schema Object (the
+/// schema takes any object there, `{prop: 1}` included; a schema has at least one
+/// keyword, or is empty).
+fn prose_rules(protocol: &str, kind: Kind, binding: &Json, at: &str, faults: &mut Vec<Fault>) {
+    match (protocol, kind) {
+        ("mqtt", Kind::Operation) => {
+            let Some(qos) = binding.get("qos").and_then(Json::as_i64) else {
+                return;
+            };
+            if !(0..=2).contains(&qos) {
+                faults.push(Fault {
+                    pointer: format!("{at}/qos"),
+                    key: None,
+                    message: format!(
+                        "the `mqtt` operation binding's `qos` is {qos}; MQTT's quality of service \
+                         levels are 0 (at most once), 1 (at least once) and 2 (exactly once)"
+                    ),
+                    warning: false,
+                });
+            }
+        }
+        ("kafka", Kind::Message) => {
+            let Some(key) = binding.get("key").and_then(Json::as_object) else {
+                return;
+            };
+            let keyword = key
+                .keys()
+                .any(|k| k.starts_with("x-") || SCHEMA_KEYWORDS.contains(&k.as_str()));
+            if key.is_empty() || keyword {
+                return;
+            }
+            let fields: Vec<String> = key.keys().map(|k| format!("`{k}`")).collect();
+            faults.push(Fault {
+                pointer: format!("{at}/key"),
+                key: None,
+                message: format!(
+                    "the `kafka` message binding's `key` must be a Schema Object, but none of \
+                     its fields ({}) is a JSON Schema keyword",
+                    fields.join(", ")
+                ),
+                warning: false,
+            });
+        }
+        _ => {}
     }
 }
 
