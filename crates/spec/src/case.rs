@@ -7,47 +7,42 @@
 
 use heck::{ToLowerCamelCase, ToPascalCase, ToSnakeCase};
 
-/// `PascalCase` (heck's `to_pascal_case`).
-pub fn pascal(text: &str) -> String {
-    if !text.is_ascii() {
-        return text.to_pascal_case();
-    }
-    let mut out = String::with_capacity(text.len());
-    for word in words(text) {
-        capitalize(word, &mut out);
-    }
-    out
+/// The three case forms of a name, heck's `to_pascal_case`, `to_lower_camel_case` and
+/// `to_snake_case`, from one split into words.
+pub struct Forms {
+    pub pascal: String,
+    pub camel: String,
+    pub snake: String,
 }
 
-/// `camelCase` (heck's `to_lower_camel_case`).
-pub fn camel(text: &str) -> String {
+/// The [`Forms`] of `text`: one word split for all three (splitting three times was a
+/// third of the conversion), and no intermediate string per word.
+pub fn forms(text: &str) -> Forms {
     if !text.is_ascii() {
-        return text.to_lower_camel_case();
+        return Forms {
+            pascal: text.to_pascal_case(),
+            camel: text.to_lower_camel_case(),
+            snake: text.to_snake_case(),
+        };
     }
-    let mut out = String::with_capacity(text.len());
+    let mut pascal = String::with_capacity(text.len());
+    let mut camel = String::with_capacity(text.len());
+    let mut snake = String::with_capacity(text.len() + 4);
     for (i, word) in words(text).into_iter().enumerate() {
+        capitalize(word, &mut pascal);
         if i == 0 {
-            out.push_str(&word.to_ascii_lowercase());
+            camel.extend(word.chars().map(|c| c.to_ascii_lowercase()));
         } else {
-            capitalize(word, &mut out);
+            capitalize(word, &mut camel);
+            snake.push('_');
         }
+        snake.extend(word.chars().map(|c| c.to_ascii_lowercase()));
     }
-    out
-}
-
-/// `snake_case` (heck's `to_snake_case`).
-pub fn snake(text: &str) -> String {
-    if !text.is_ascii() {
-        return text.to_snake_case();
+    Forms {
+        pascal,
+        camel,
+        snake,
     }
-    let mut out = String::with_capacity(text.len() + 4);
-    for (i, word) in words(text).into_iter().enumerate() {
-        if i > 0 {
-            out.push('_');
-        }
-        out.push_str(&word.to_ascii_lowercase());
-    }
-    out
 }
 
 fn capitalize(word: &str, out: &mut String) {
@@ -109,7 +104,19 @@ mod tests {
     use heck::{ToLowerCamelCase, ToPascalCase, ToSnakeCase};
     use proptest::prelude::*;
 
-    use super::{camel, pascal, snake};
+    use super::forms;
+
+    fn pascal(text: &str) -> String {
+        forms(text).pascal
+    }
+
+    fn camel(text: &str) -> String {
+        forms(text).camel
+    }
+
+    fn snake(text: &str) -> String {
+        forms(text).snake
+    }
 
     #[test]
     fn splits_words_as_heck_does() {

@@ -33,11 +33,12 @@ impl Name {
         } else {
             fallback
         };
+        let forms = crate::case::forms(base);
         Name {
             wire: wire.to_owned(),
-            pascal: safe(&crate::case::pascal(base)),
-            camel: safe(&crate::case::camel(base)),
-            snake: safe(&crate::case::snake(base)),
+            pascal: safe(forms.pascal),
+            camel: safe(forms.camel),
+            snake: safe(forms.snake),
         }
     }
 
@@ -65,12 +66,20 @@ pub fn send_method(message: &Name) -> Name {
     }
 }
 
-/// Makes one identifier form valid and unreserved in every target language.
-fn safe(ident: &str) -> String {
-    let mut out: String = ident
-        .chars()
-        .filter(|c| c.is_ascii_alphanumeric() || *c == '_')
-        .collect();
+/// Makes one identifier form valid and unreserved in every target language. Most
+/// forms are already made of ASCII letters, digits and `_`, and are kept as they are.
+fn safe(ident: String) -> String {
+    let mut out = if ident
+        .bytes()
+        .all(|b| b.is_ascii_alphanumeric() || b == b'_')
+    {
+        ident
+    } else {
+        ident
+            .chars()
+            .filter(|c| c.is_ascii_alphanumeric() || *c == '_')
+            .collect()
+    };
     if out.is_empty() {
         out.push_str("value");
     }

@@ -215,7 +215,7 @@ impl<'a> Inliner<'a> {
                     }
                     return self.inline(target);
                 }
-                let mut out = serde_json::Map::new();
+                let mut out = serde_json::Map::with_capacity(entries.len());
                 for entry in entries {
                     if self.v3 {
                         self.path.push(Some(&entry.key));
