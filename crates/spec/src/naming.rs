@@ -269,24 +269,34 @@ impl Scope {
     }
 }
 
-/// The distinct clash keys of a name's forms.
+/// The distinct clash keys of a name's forms. They are nearly always one key, so the
+/// snake form's key is built and the other forms are only compared with it.
 fn keys(name: &Name) -> Vec<String> {
     let mut keys = Vec::with_capacity(3);
-    for form in [&name.pascal, &name.camel, &name.snake] {
-        let k = key(form);
-        if !keys.contains(&k) {
-            keys.push(k);
+    keys.push(key(&name.snake));
+    for form in [&name.pascal, &name.camel] {
+        if !keys.iter().any(|k| has_key(form, k)) {
+            keys.push(key(form));
         }
     }
     keys
 }
 
-/// Two forms clash when they differ only in case or underscores (`fooBar`, `foo_bar`).
-fn key(form: &str) -> String {
+/// Whether `form`'s clash key is `key`, without building it.
+fn has_key(form: &str, key: &str) -> bool {
     form.chars()
         .filter(|c| *c != '_')
         .map(|c| c.to_ascii_lowercase())
-        .collect()
+        .eq(key.chars())
+}
+
+/// Two forms clash when they differ only in case or underscores (`fooBar`, `foo_bar`).
+fn key(form: &str) -> String {
+    let mut key = String::with_capacity(form.len());
+    for c in form.chars().filter(|c| *c != '_') {
+        key.push(c.to_ascii_lowercase());
+    }
+    key
 }
 
 #[cfg(test)]
