@@ -116,7 +116,7 @@ impl Files {
             return shown.clone();
         }
         let normal = normalize(file);
-        let rel = normal.strip_prefix(&self.base).unwrap_or(&normal);
+        let rel = relative_to(&normal, &normalize(&self.base));
         let shown = rel.to_string_lossy().replace('\\', "/");
         self.displays
             .borrow_mut()
@@ -305,6 +305,20 @@ fn normalize(path: &Path) -> PathBuf {
     out
 }
 
+/// `path` relative to the folder `base`, with `..` for the folders it leaves (a `$ref`
+/// to `../common/schemas.yaml` is shown so, never as an absolute path).
+fn relative_to(path: &Path, base: &Path) -> PathBuf {
+    let parts: Vec<Component<'_>> = path.components().collect();
+    let base: Vec<Component<'_>> = base.components().collect();
+    let common = parts.iter().zip(&base).take_while(|(a, b)| a == b).count();
+    let mut out = PathBuf::new();
+    for _ in common..base.len() {
+        out.push("..");
+    }
+    out.extend(&parts[common..]);
+    out
+}
+
 /// `%20` and friends in a pointer (allowed in URI fragments).
 fn percent_decode(text: &str) -> String {
     if !text.contains('%') {
@@ -387,4 +401,26 @@ fn external_refs(path: &Path, root: &Node) -> Vec<(PathBuf, crate::diagnostics::
         }
     }
     found
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::{Path, PathBuf};
+
+    use super::relative_to;
+
+    #[test]
+    fn ids_name_files_relative_to_the_main_folder() {
+        let base = Path::new("/corpus/social-media/backend");
+        let shown = |file: &str| relative_to(Path::new(file), base);
+        assert_eq!(
+            shown("/corpus/social-media/backend/a/b.yaml"),
+            PathBuf::from("a/b.yaml")
+        );
+        assert_eq!(
+            shown("/corpus/social-media/common/schemas.yaml"),
+            PathBuf::from("../common/schemas.yaml")
+        );
+        assert_eq!(shown("/x.yaml"), PathBuf::from("../../../x.yaml"));
+    }
 }
