@@ -275,46 +275,28 @@ macro_rules! engine_writes {
                 conn: &mut $conn,
                 req: &AcceptOp,
             ) -> Result<Result<Option<Accepted>, StoreError>, sqlx::Error> {
-                // First statement is a write: it takes the session row's lock (PostgreSQL)
-                // before anything is read; SQLite holds its write lock since `BEGIN`.
-                let row = sqlx::query(
-                    "UPDATE sessions SET last_active_ms = $2 WHERE id = $1 RETURNING message_count",
+                // The common case, a new message under the limit, takes two statements
+                // (three with its reply). The first is a write: it takes the session row's
+                // lock (PostgreSQL) before anything is read (SQLite holds its write lock
+                // since `BEGIN`), and counts the message before knowing it is new.
+                let counted = sqlx::query(
+                    "UPDATE sessions SET last_active_ms = $2, message_count = message_count + 1 \
+                     WHERE id = $1 AND message_count < $3 RETURNING message_count",
                 )
                 .bind(&req.session_id)
                 .bind(req.now_ms)
+                .bind(i64::from(req.max_messages))
                 .fetch_optional(&mut *conn)
-                .await?;
-                let Some(row) = row else {
-                    return Ok(Err(super::super::queries::session_not_found(&req.session_id)));
-                };
-                let count: i64 = row.try_get("message_count")?;
-                let existing = sqlx::query(
-                    "SELECT message_number, \
-                     EXISTS (SELECT 1 FROM replies r \
-                             WHERE r.session_id = $1 AND r.message_id = $2) AS answered \
-                     FROM messages WHERE session_id = $1 AND message_id = $2",
-                )
-                .bind(&req.session_id)
-                .bind(&req.message_id)
-                .fetch_optional(&mut *conn)
-                .await?;
-                let (number, wanted) = match existing {
-                    Some(existing) if existing.try_get::<bool, _>("answered")? => {
-                        (existing.try_get::<i64, _>("message_number")?, &[][..])
-                    }
-                    Some(existing) => (existing.try_get::<i64, _>("message_number")?, &req.agents[..]),
-                    None if count >= i64::from(req.max_messages) => return Ok(Ok(None)),
-                    None => {
-                        let number = count + 1;
-                        sqlx::query("UPDATE sessions SET message_count = $2 WHERE id = $1")
-                            .bind(&req.session_id)
-                            .bind(number)
-                            .execute(&mut *conn)
-                            .await?;
-                        sqlx::query(
+                .await?
+                .map(|row| row.try_get::<i64, _>("message_count"))
+                .transpose()?;
+                let fresh = match counted {
+                    Some(number) => {
+                        let inserted = sqlx::query(
                             "INSERT INTO messages \
                              (session_id, message_id, message_number, text, context, created_at_ms) \
-                             VALUES ($1, $2, $3, $4, $5, $6)",
+                             VALUES ($1, $2, $3, $4, $5, $6) \
+                             ON CONFLICT (session_id, message_id) DO NOTHING",
                         )
                         .bind(&req.session_id)
                         .bind(&req.message_id)
@@ -323,8 +305,58 @@ macro_rules! engine_writes {
                         .bind(req.context.as_deref())
                         .bind(req.now_ms)
                         .execute(&mut *conn)
+                        .await?
+                        .rows_affected();
+                        if inserted == 0 {
+                            // Sent before: it counts once, with its first number (below).
+                            sqlx::query(
+                                "UPDATE sessions SET message_count = message_count - 1 WHERE id = $1",
+                            )
+                            .bind(&req.session_id)
+                            .execute(&mut *conn)
+                            .await?;
+                        }
+                        (inserted == 1).then_some(number)
+                    }
+                    None => {
+                        // At the limit, or no such session: the activity is still recorded.
+                        let found = sqlx::query(
+                            "UPDATE sessions SET last_active_ms = $2 WHERE id = $1",
+                        )
+                        .bind(&req.session_id)
+                        .bind(req.now_ms)
+                        .execute(&mut *conn)
+                        .await?
+                        .rows_affected();
+                        if found == 0 {
+                            return Ok(Err(super::super::queries::session_not_found(&req.session_id)));
+                        }
+                        None
+                    }
+                };
+                let (number, wanted) = match fresh {
+                    Some(number) => (number, &req.agents[..]),
+                    None => {
+                        // Sent before (its first number, even at the limit), or refused.
+                        let existing = sqlx::query(
+                            "SELECT message_number, \
+                             EXISTS (SELECT 1 FROM replies r \
+                                     WHERE r.session_id = $1 AND r.message_id = $2) AS answered \
+                             FROM messages WHERE session_id = $1 AND message_id = $2",
+                        )
+                        .bind(&req.session_id)
+                        .bind(&req.message_id)
+                        .fetch_optional(&mut *conn)
                         .await?;
-                        (number, &req.agents[..])
+                        match existing {
+                            Some(existing) if existing.try_get::<bool, _>("answered")? => {
+                                (existing.try_get::<i64, _>("message_number")?, &[][..])
+                            }
+                            Some(existing) => {
+                                (existing.try_get::<i64, _>("message_number")?, &req.agents[..])
+                            }
+                            None => return Ok(Ok(None)),
+                        }
                     }
                 };
                 let mut claimed = Vec::with_capacity(wanted.len());
