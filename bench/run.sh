@@ -12,6 +12,7 @@
 #
 # Usage: bash bench/run.sh            (defaults below; override any by environment)
 #        SERVERS="duplex bare" IDLE_SESSIONS=5000 bash bench/run.sh
+#        STORE=postgres://postgres@127.0.0.1:5432/bench bash bench/run.sh   (an empty database)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/env.sh
@@ -38,8 +39,12 @@ if [ "$limit" != unlimited ] && [ "$IDLE_SESSIONS" -gt $((limit - 200)) ]; then
   IDLE_SESSIONS=$((limit - 200))
 fi
 
-# One cargo call for both, so dependencies are built once with one feature set.
-cargo build --release -q -p duplex-cli -p duplex-connector --bins --examples
+# One cargo call for both, so dependencies are built once with one feature set. The
+# runs use only the echo agent, so llama.cpp (`local-llm`, a long C++ build) is left out
+# unless BUILD_FLAGS says otherwise (BUILD_FLAGS= builds the default features).
+BUILD_FLAGS=${BUILD_FLAGS---no-default-features}
+# shellcheck disable=SC2086 # BUILD_FLAGS is a list of cargo flags.
+cargo build --release -q $BUILD_FLAGS -p duplex-cli -p duplex-connector --bins --examples
 BIN=$CARGO_TARGET_DIR/release
 mkdir -p "$OUT"
 WORK=$(mktemp -d)
@@ -52,7 +57,7 @@ cleanup() {
 trap cleanup EXIT
 
 cat >"$WORK/bench.toml" <<EOF
-store = "sqlite://$WORK/bench.db"
+store = "${STORE:-sqlite://$WORK/bench.db}"
 max_connections = 100000
 
 [connectors.chat]

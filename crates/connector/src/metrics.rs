@@ -18,6 +18,10 @@ pub const MESSAGES_IN: &str = "duplex_messages_in_total";
 pub const MESSAGES_OUT: &str = "duplex_messages_out_total";
 pub const ERRORS: &str = "duplex_errors_total";
 pub const TIME_TO_FIRST_CHUNK: &str = "duplex_time_to_first_chunk_seconds";
+/// Transactions the store's group-commit writer ran, and the writes they carried: their
+/// ratio is the mean batch size.
+pub const STORE_BATCHES: &str = "duplex_store_batches_total";
+pub const STORE_BATCHED_WRITES: &str = "duplex_store_batched_writes_total";
 
 const FIRST_CHUNK_BUCKETS: [f64; 12] = [
     0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 10.0,
@@ -88,4 +92,9 @@ pub fn error(connector: &str, code: ErrorCode) {
 pub fn first_chunk(connector: &str, agent: &str, elapsed: Duration) {
     metrics::histogram!(TIME_TO_FIRST_CHUNK, "connector" => connector.to_owned(), "agent" => agent.to_owned())
         .record(elapsed.as_secs_f64());
+}
+
+pub fn store_batch(writes: usize) {
+    metrics::counter!(STORE_BATCHES).increment(1);
+    metrics::counter!(STORE_BATCHED_WRITES).increment(u64::try_from(writes).unwrap_or(u64::MAX));
 }

@@ -420,6 +420,103 @@ on_both_engines! {
         assert_eq!(a.get_session("s1").await.unwrap().unwrap().message_count, 2);
     }
 
+    async fn many_accepts_at_once_share_commits_and_keep_numbers_and_the_limit(db) {
+        const LIMIT: u32 = 150;
+        let store = store_with_session(&db).await;
+        store.create_session("s2", "/ws", 1000).await.unwrap();
+        let agents = ["echo".to_owned()];
+        let before = batch_counters();
+        // 400 accepts queued at once, on two sessions, 50 each over the limit.
+        let accepts = (0..400i64).map(|i| {
+            let (store, agents) = (&store, &agents);
+            async move {
+                let session = if i % 2 == 0 { "s1" } else { "s2" };
+                let accepted = store
+                    .accept_message(session, &format!("m{i}"), "hi", None, agents, LIMIT, 2000 + i)
+                    .await
+                    .unwrap();
+                (session, accepted)
+            }
+        });
+        let results = futures::future::join_all(accepts).await;
+        let after = batch_counters();
+        for session in ["s1", "s2"] {
+            let mut numbers = Vec::new();
+            let mut refused = 0;
+            for (_, accepted) in results.iter().filter(|(s, _)| *s == session) {
+                match accepted {
+                    Some(accepted) => {
+                        assert_eq!(accepted.claimed, agents);
+                        numbers.push(accepted.number);
+                    }
+                    None => refused += 1,
+                }
+            }
+            numbers.sort();
+            assert_eq!(numbers, (1..=LIMIT).collect::<Vec<_>>(), "{session}");
+            assert_eq!(refused, 200 - LIMIT as usize, "{session}");
+            let record = store.get_session(session).await.unwrap().unwrap();
+            assert_eq!(record.message_count, LIMIT);
+            assert_eq!(store.mark_interrupted(session).await.unwrap().len(), LIMIT as usize);
+        }
+        // Fewer transactions than writes: they were committed together. (The counters are
+        // process-wide, and every other test only adds to the difference.)
+        let shared = (after.1 - before.1) - (after.0 - before.0);
+        assert!(shared >= 200, "400 writes in {} transactions", after.0 - before.0);
+    }
+
+    async fn a_write_the_database_refuses_fails_alone_in_its_batch(db) {
+        let store = store_with_session(&db).await;
+        for i in 0..5 {
+            store.record_user_message("s1", &format!("m{i}"), "hi", None, MAX, 2000 + i).await.unwrap();
+        }
+        // PostgreSQL refuses a NUL character in text (SQLite stores it): one finished reply
+        // carries one, queued together with four other finishes and ten accepts.
+        let refuses_nul = db.url.starts_with("postgres");
+        let finishes = (0..5i64).map(|i| {
+            let store = &store;
+            async move {
+                let text = if i == 2 { "bad\0text".to_owned() } else { format!("reply {i}") };
+                store
+                    .finish_reply("s1", &format!("m{i}"), "echo", &text, None, ReplyStatus::Completed, None, 3000 + i)
+                    .await
+            }
+        });
+        let accepts = (5..15i64).map(|i| {
+            let store = &store;
+            async move { store.record_user_message("s1", &format!("m{i}"), "hi", None, MAX, 3000 + i).await }
+        });
+        let (finished, accepted) = futures::future::join(
+            futures::future::join_all(finishes),
+            futures::future::join_all(accepts),
+        )
+        .await;
+        for (i, result) in finished.iter().enumerate() {
+            if i == 2 && refuses_nul {
+                assert!(matches!(result, Err(StoreError::Database(_))), "{result:?}");
+            } else {
+                assert_eq!(result.as_ref().ok(), Some(&ReplyStatus::Completed), "reply {i}: {result:?}");
+            }
+        }
+        let mut numbers: Vec<u32> = accepted.into_iter().map(|result| result.unwrap().unwrap()).collect();
+        numbers.sort();
+        assert_eq!(numbers, (6..=15).collect::<Vec<_>>());
+        let history = store.history("s1").await.unwrap();
+        let replies = history.iter().filter(|entry| entry.role == EntryRole::Agent).count();
+        assert_eq!((history.len() - replies, replies), (15, if refuses_nul { 4 } else { 5 }));
+    }
+
+    async fn finishing_a_reply_is_activity_on_its_session(db) {
+        let store = store_with_session(&db).await;
+        store.record_user_message("s1", "m1", "hi", None, MAX, 2000).await.unwrap();
+        store.finish_reply("s1", "m1", "echo", "hi", None, ReplyStatus::Completed, None, 5000).await.unwrap();
+        assert_eq!(store.get_session("s1").await.unwrap().unwrap().last_active_ms, 5000);
+        // A reply that ends late never moves the activity back.
+        store.record_user_message("s1", "m2", "yo", None, MAX, 7000).await.unwrap();
+        store.finish_reply("s1", "m1", "other", "hi", None, ReplyStatus::Completed, None, 6000).await.unwrap();
+        assert_eq!(store.get_session("s1").await.unwrap().unwrap().last_active_ms, 7000);
+    }
+
     async fn history_survives_closing_and_reopening(db) {
         let store = store_with_session(&db).await;
         store.record_user_message("s1", "m1", "kept", None, MAX, 2000).await.unwrap();
@@ -439,6 +536,22 @@ on_both_engines! {
             Some(2)
         );
     }
+}
+
+/// `(transactions, writes)` of every store's group-commit writer in this process so far,
+/// from the metrics page.
+fn batch_counters() -> (u64, u64) {
+    duplex_connector::metrics::handle();
+    let page = duplex_connector::metrics::render();
+    let read = |name: &str| {
+        page.lines()
+            .find_map(|line| line.strip_prefix(name)?.strip_prefix(' ')?.parse().ok())
+            .unwrap_or(0)
+    };
+    (
+        read(duplex_connector::metrics::STORE_BATCHES),
+        read(duplex_connector::metrics::STORE_BATCHED_WRITES),
+    )
 }
 
 #[tokio::test]

@@ -11,6 +11,7 @@
 //! - `upgrade`: the WebSocket handshake: connection slots, auth from the URL or headers.
 //! - `session`: one connection's state machine (auth, resume, messages, turns, timers).
 //! - `reply`: one agent's reply to one message, from `stream_start` to the stored end.
+//! - `history`: the session's history as its agents see it, kept between turns.
 //! - `outbound`: the bounded queue of events to one client and the task that writes them.
 //! - `linger`: the listener whose connections drain instead of resetting when closed.
 //! - `web`: the web chat page (`/`, `/chat/<connector>`) and its embedded assets.
@@ -18,6 +19,7 @@
 
 #[cfg(feature = "conformance-echo")]
 pub mod conformance_echo;
+mod history;
 mod http;
 mod linger;
 mod outbound;

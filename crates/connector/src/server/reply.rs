@@ -47,6 +47,9 @@ pub(super) struct ReplyJob {
 #[derive(Debug)]
 pub(super) struct ReplyDone {
     pub message_id: String,
+    pub agent: String,
+    /// The reply's text when it is stored as completed (what later turns are shown).
+    pub completed: Option<String>,
 }
 
 /// Stops every reply of one message, with the outcome their end events report.
@@ -168,6 +171,7 @@ pub(super) async fn run(job: ReplyJob) {
             now_ms(),
         )
         .await;
+    let completed = matches!(stored, Ok(ReplyStatus::Completed)).then(|| text.clone());
     let outcome = match stored {
         Ok(ReplyStatus::Interrupted) if outcome != ReplyOutcome::Interrupted => {
             // A resume (this client reconnecting faster than its drop was noticed, or
@@ -204,7 +208,7 @@ pub(super) async fn run(job: ReplyJob) {
     out.send(&if streaming {
         ServerEvent::StreamEnd {
             id: id.clone(),
-            agent: agent_name,
+            agent: agent_name.clone(),
             full_response: text,
             token_usage,
             status: outcome,
@@ -213,14 +217,18 @@ pub(super) async fn run(job: ReplyJob) {
     } else {
         ServerEvent::Response {
             id: id.clone(),
-            agent: agent_name,
+            agent: agent_name.clone(),
             response: text,
             token_usage,
             status: outcome,
             error: failure,
         }
     });
-    let _ = done.send(ReplyDone { message_id: id });
+    let _ = done.send(ReplyDone {
+        message_id: id,
+        agent: agent_name,
+        completed,
+    });
 }
 
 fn error_code(kind: AgentErrorKind) -> ErrorCode {

@@ -22,16 +22,17 @@ use serde_json::Value;
 use tokio::sync::{OwnedSemaphorePermit, mpsc};
 use tokio::task::JoinHandle;
 
+use super::history::History;
 use super::outbound::Outbound;
 use super::reply::{self, ReplyDone, ReplyJob, StopSignal};
 use super::{ConnectorState, now_ms};
-use crate::agent::{AgentRequest, Role, Turn};
+use crate::agent::{AgentRequest, Turn};
 use crate::config::BusyPolicy;
 use crate::protocol::ErrorCode;
 use crate::protocol::client::{self, ChatMessage, ClientMessage};
 use crate::protocol::close::CloseReason;
 use crate::protocol::server::{InterruptedReply, ReplyOutcome, ServerEvent};
-use crate::store::{EntryRole, EntryStatus, HistoryEntry, StoreError};
+use crate::store::StoreError;
 
 /// How the handshake left the connection.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -71,6 +72,7 @@ pub(super) async fn run(
         last_activity: Instant::now(),
         done_tx,
         done_rx,
+        history: None,
     };
     let end = session.drive(frames, opening, resume).await;
     session.finish(end, writer).await;
@@ -105,6 +107,9 @@ struct Session {
     last_activity: Instant,
     done_tx: mpsc::UnboundedSender<ReplyDone>,
     done_rx: mpsc::UnboundedReceiver<ReplyDone>,
+    /// The session's history since its first turn on this connection; `None` until then,
+    /// and again once it may miss another connection's messages.
+    history: Option<History>,
 }
 
 struct Running {
@@ -325,6 +330,7 @@ impl Session {
                 tracing::info!(connector = %self.connector.config.name, %session_id, resumed, "session open");
                 crate::metrics::session_started(&self.connector.config.name, resumed);
                 self.session_id = Some(session_id.clone());
+                self.history = None;
                 self.last_activity = Instant::now();
                 self.out.send(&ServerEvent::Connected {
                     session_id,
@@ -450,7 +456,14 @@ impl Session {
             )
             .await;
         let (number, claimed) = match recorded {
-            Ok(Some(accepted)) => (accepted.number, accepted.claimed),
+            Ok(Some(accepted)) => {
+                if let Some(history) = &mut self.history
+                    && !history.accepted(accepted.number, &id, &chat.message)
+                {
+                    self.history = None;
+                }
+                (accepted.number, accepted.claimed)
+            }
             Ok(None) => {
                 let message = format!(
                     "this session reached its limit of {} messages; start a new session",
@@ -546,6 +559,9 @@ impl Session {
     }
 
     async fn on_reply_done(&mut self, done: ReplyDone) {
+        if let (Some(history), Some(text)) = (&mut self.history, done.completed) {
+            history.completed(&done.message_id, done.agent, text);
+        }
         let Some(running) = self.running.get_mut(&done.message_id) else {
             return;
         };
@@ -558,33 +574,30 @@ impl Session {
             return;
         }
         self.active = None;
+        // `finish_reply` recorded the activity in the store.
         self.last_activity = Instant::now();
-        if let Some(session_id) = &self.session_id
-            && let Err(err) = self
-                .connector
-                .shared
-                .store
-                .touch_session(session_id, now_ms())
-                .await
-        {
-            tracing::warn!(error = %err, %session_id, "cannot record session activity");
-        }
         if let Some(next) = self.queue.pop_front() {
             self.start(next).await;
         }
     }
 
-    /// Starts answering `turn` with the session's history.
+    /// Starts answering `turn` with the session's history (read from the store at the
+    /// first turn, kept since).
     async fn start(&mut self, turn: PendingTurn) {
-        let store = &self.connector.shared.store;
-        let session_id = self.session_id.clone().unwrap_or_default();
-        let history = match store.history(&session_id).await {
-            Ok(entries) => history_before(entries, turn.number),
-            Err(err) => {
-                tracing::error!(error = %err, %session_id, "cannot read the history; answering without it");
-                Vec::new()
+        if self.history.is_none() {
+            let store = &self.connector.shared.store;
+            let session_id = self.session_id.clone().unwrap_or_default();
+            match store.history(&session_id).await {
+                Ok(entries) => self.history = Some(History::from_store(entries)),
+                Err(err) => {
+                    tracing::error!(error = %err, %session_id, "cannot read the history; answering without it");
+                }
             }
-        };
+        }
+        let history = self
+            .history
+            .as_ref()
+            .map_or_else(Vec::new, |history| history.before(turn.number));
         self.active = Some(turn.id.clone());
         self.spawn_replies(turn, history, None);
     }
@@ -692,28 +705,6 @@ impl Session {
         drop(self.out);
         let _ = tokio::time::timeout(Duration::from_secs(2), writer).await;
     }
-}
-
-/// The turns an agent sees before message `number`: user messages, and replies that
-/// completed.
-fn history_before(entries: Vec<HistoryEntry>, number: u32) -> Vec<Turn> {
-    entries
-        .into_iter()
-        .filter(|entry| entry.message_number < number)
-        .filter_map(|entry| match entry.role {
-            EntryRole::User => Some(Turn {
-                role: Role::User,
-                agent: None,
-                content: entry.text,
-            }),
-            EntryRole::Agent if entry.status == Some(EntryStatus::Completed) => Some(Turn {
-                role: Role::Assistant,
-                agent: entry.agent,
-                content: entry.text,
-            }),
-            EntryRole::Agent => None,
-        })
-        .collect()
 }
 
 /// Whether a read failed because a frame or message was over the size limit.

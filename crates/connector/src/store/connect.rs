@@ -38,7 +38,10 @@ const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[(
 
 /// How long a SQLite writer waits for another writer before giving up.
 const SQLITE_BUSY_TIMEOUT: Duration = Duration::from_secs(10);
-const SQLITE_MAX_CONNECTIONS: u32 = 8;
+/// Connections for SQLite reads. Writes have one connection of their own: SQLite lets one
+/// writer in at a time anyway, and writers waiting for a pool's connection queue in order,
+/// where writers on several connections would sleep in SQLite's busy handler.
+const SQLITE_READ_CONNECTIONS: u32 = 8;
 const POSTGRES_MAX_CONNECTIONS: u32 = 16;
 const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(10);
 
@@ -67,17 +70,30 @@ impl Store {
 
     /// Closes every pooled connection, waiting for queries in flight.
     pub async fn close(&self) {
-        match &self.engine {
-            Engine::Sqlite(pool) => pool.close().await,
-            Engine::Postgres(pool) => pool.close().await,
+        for engine in [&self.reads, &self.writes] {
+            match engine {
+                Engine::Sqlite(pool) => pool.close().await,
+                Engine::Postgres(pool) => pool.close().await,
+            }
         }
     }
 
     /// `"sqlite"` or `"postgres"`, for logs and metrics.
     pub fn engine_name(&self) -> &'static str {
-        match &self.engine {
+        match &self.reads {
             Engine::Sqlite(_) => "sqlite",
             Engine::Postgres(_) => "postgres",
+        }
+    }
+}
+
+impl Store {
+    fn new(reads: Engine, writes: Engine) -> Store {
+        let writer = super::batch::Writer::spawn(writes.clone());
+        Store {
+            reads,
+            writes,
+            writer,
         }
     }
 }
@@ -102,26 +118,28 @@ async fn connect_sqlite(url: &str) -> Result<Store, StoreError> {
         .synchronous(SqliteSynchronous::Normal)
         .busy_timeout(SQLITE_BUSY_TIMEOUT)
         .foreign_keys(true);
-    let pool = SqlitePoolOptions::new()
-        .max_connections(SQLITE_MAX_CONNECTIONS)
-        .acquire_timeout(ACQUIRE_TIMEOUT)
-        .connect_with(options)
-        .await
-        .map_err(|source| StoreError::Connect {
-            url: redact(url),
-            hint: "check that the file's directory exists and is writable",
-            source,
-        })?;
+    let pool = |connections: u32| {
+        SqlitePoolOptions::new()
+            .max_connections(connections)
+            .acquire_timeout(ACQUIRE_TIMEOUT)
+            .connect_with(options.clone())
+    };
+    let connect_error = |source| StoreError::Connect {
+        url: redact(url),
+        hint: "check that the file's directory exists and is writable",
+        source,
+    };
+    // The writer first: it creates the file and switches it to WAL.
+    let writes = pool(1).await.map_err(connect_error)?;
     migrator(SQLITE_MIGRATIONS)
-        .run(&pool)
+        .run(&writes)
         .await
         .map_err(|source| StoreError::Migrate {
             url: redact(url),
             source,
         })?;
-    Ok(Store {
-        engine: Engine::Sqlite(pool),
-    })
+    let reads = pool(SQLITE_READ_CONNECTIONS).await.map_err(connect_error)?;
+    Ok(Store::new(Engine::Sqlite(reads), Engine::Sqlite(writes)))
 }
 
 async fn connect_postgres(url: &str) -> Result<Store, StoreError> {
@@ -143,9 +161,10 @@ async fn connect_postgres(url: &str) -> Result<Store, StoreError> {
             url: redact(url),
             source,
         })?;
-    Ok(Store {
-        engine: Engine::Postgres(pool),
-    })
+    Ok(Store::new(
+        Engine::Postgres(pool.clone()),
+        Engine::Postgres(pool),
+    ))
 }
 
 fn migrator(migrations: &[(i64, &'static str, &'static str)]) -> Migrator {

@@ -14,7 +14,10 @@
 //! # Layout
 //! - [`connect`](self::connect): URL parsing, pool settings, embedded migrations.
 //! - `queries`: the operations, written once and run on either engine.
+//! - `batch`: the group-commit writer, which commits the turn path's writes (accepted
+//!   messages, finished replies) of all sessions in shared transactions.
 
+mod batch;
 mod connect;
 mod queries;
 
@@ -27,7 +30,12 @@ use connect::Engine;
 /// A connection pool to the session store, cheap to clone.
 #[derive(Debug, Clone)]
 pub struct Store {
-    engine: Engine,
+    /// Where reads go.
+    reads: Engine,
+    /// Where writes go: on SQLite a pool of one connection, on PostgreSQL the same pool.
+    writes: Engine,
+    /// The group-commit writer, on `writes`.
+    writer: batch::Writer,
 }
 
 /// Why a store operation failed.
@@ -57,6 +65,10 @@ pub enum StoreError {
     Corrupt { what: String, detail: String },
     #[error("store query failed: {0}")]
     Database(#[from] sqlx::Error),
+    /// A write committed together with others (group commit) did not commit; nothing of
+    /// it was stored, and sending it again is safe.
+    #[error("store write was not committed: {detail}")]
+    Commit { detail: String },
 }
 
 /// One session as stored.

@@ -5,23 +5,26 @@
 //! concurrent writers (two connections, two processes, two nodes) open their transaction
 //! with a write on the session row: PostgreSQL then holds that row's lock and SQLite its
 //! write lock (`BEGIN IMMEDIATE`) until commit, so counting and numbering are serialised
-//! per session.
+//! per session. The two writes of every turn, [`Store::accept_message`] and
+//! [`Store::finish_reply`], are not run here but queued to the group-commit writer
+//! (`batch.rs`), which commits those of all sessions together. On SQLite, reads use one
+//! pool and writes another of a single connection (`connect.rs`), so writers queue for it
+//! instead of sleeping in SQLite's busy handler.
 
 use serde_json::Value;
-use sqlx::postgres::{PgPool, Postgres};
-use sqlx::sqlite::{Sqlite, SqlitePool};
-use sqlx::{Row, Transaction};
+use sqlx::Row;
 
+use super::batch::{AcceptOp, FinishOp, WritePool};
 use super::connect::Engine;
 use super::{
     Accepted, EntryRole, EntryStatus, HistoryEntry, ReplyStatus, SessionRecord, Store, StoreError,
 };
 use crate::usage::TokenUsage;
 
-/// Runs `$body` with `$pool` bound to whichever pool the store holds.
+/// Runs `$body` with `$pool` bound to whichever pool `$engine` holds.
 macro_rules! on_engine {
-    ($store:expr, $pool:ident => $body:expr) => {
-        match &$store.engine {
+    ($engine:expr, $pool:ident => $body:expr) => {
+        match $engine {
             Engine::Sqlite($pool) => $body,
             Engine::Postgres($pool) => $body,
         }
@@ -37,7 +40,7 @@ impl Store {
         connector: &str,
         now_ms: i64,
     ) -> Result<(), StoreError> {
-        let inserted = on_engine!(self, pool => sqlx::query(
+        let inserted = on_engine!(&self.writes, pool => sqlx::query(
             "INSERT INTO sessions (id, connector, created_at_ms, last_active_ms, message_count) \
              VALUES ($1, $2, $3, $3, 0) ON CONFLICT (id) DO NOTHING",
         )
@@ -59,7 +62,7 @@ impl Store {
     pub async fn get_session(&self, id: &str) -> Result<Option<SessionRecord>, StoreError> {
         const SQL: &str = "SELECT id, connector, created_at_ms, last_active_ms, message_count \
                            FROM sessions WHERE id = $1";
-        on_engine!(self, pool => {
+        on_engine!(&self.reads, pool => {
             let row = sqlx::query(SQL).bind(id).fetch_optional(pool).await?;
             row.map(|row| -> Result<SessionRecord, StoreError> {
                 Ok(SessionRecord {
@@ -76,7 +79,7 @@ impl Store {
 
     /// Records activity on the session, which pushes back its idle timeout.
     pub async fn touch_session(&self, id: &str, now_ms: i64) -> Result<(), StoreError> {
-        let updated = on_engine!(self, pool => sqlx::query(
+        let updated = on_engine!(&self.writes, pool => sqlx::query(
             "UPDATE sessions SET last_active_ms = $2 WHERE id = $1",
         )
         .bind(id)
@@ -136,97 +139,17 @@ impl Store {
         max_messages: u32,
         now_ms: i64,
     ) -> Result<Option<Accepted>, StoreError> {
-        let context = context.map(Value::to_string);
-        let accepted = on_engine!(self, pool => {
-            let mut tx = pool.begin_write().await?;
-            // First statement is a write: it takes the session row's lock (PostgreSQL) or the
-            // database write lock (SQLite) before anything is read.
-            let row = sqlx::query(
-                "UPDATE sessions SET last_active_ms = $2 WHERE id = $1 RETURNING message_count",
-            )
-            .bind(session_id)
-            .bind(now_ms)
-            .fetch_optional(&mut *tx)
-            .await?;
-            let Some(row) = row else {
-                return Err(session_not_found(session_id));
-            };
-            let count: i64 = row.try_get("message_count")?;
-            let existing = sqlx::query(
-                "SELECT message_number, \
-                 EXISTS (SELECT 1 FROM replies r \
-                         WHERE r.session_id = $1 AND r.message_id = $2) AS answered \
-                 FROM messages WHERE session_id = $1 AND message_id = $2",
-            )
-            .bind(session_id)
-            .bind(message_id)
-            .fetch_optional(&mut *tx)
-            .await?;
-            let accepted = match existing {
-                Some(existing) if existing.try_get::<bool, _>("answered")? => {
-                    Some((existing.try_get::<i64, _>("message_number")?, Vec::new()))
-                }
-                Some(existing) => Some((existing.try_get::<i64, _>("message_number")?, agents.to_vec())),
-                None if count >= i64::from(max_messages) => None,
-                None => {
-                    let number = count + 1;
-                    sqlx::query("UPDATE sessions SET message_count = $2 WHERE id = $1")
-                        .bind(session_id)
-                        .bind(number)
-                        .execute(&mut *tx)
-                        .await?;
-                    sqlx::query(
-                        "INSERT INTO messages \
-                         (session_id, message_id, message_number, text, context, created_at_ms) \
-                         VALUES ($1, $2, $3, $4, $5, $6)",
-                    )
-                    .bind(session_id)
-                    .bind(message_id)
-                    .bind(number)
-                    .bind(text)
-                    .bind(context.as_deref())
-                    .bind(now_ms)
-                    .execute(&mut *tx)
-                    .await?;
-                    Some((number, agents.to_vec()))
-                }
-            };
-            let accepted = match accepted {
-                Some((number, wanted)) => {
-                    let mut claimed = Vec::with_capacity(wanted.len());
-                    for agent in wanted {
-                        let inserted = sqlx::query(
-                            "INSERT INTO replies \
-                             (session_id, message_id, agent, status, text, started_at_ms) \
-                             VALUES ($1, $2, $3, 'streaming', '', $4) \
-                             ON CONFLICT (session_id, message_id, agent) DO NOTHING",
-                        )
-                        .bind(session_id)
-                        .bind(message_id)
-                        .bind(&agent)
-                        .bind(now_ms)
-                        .execute(&mut *tx)
-                        .await?
-                        .rows_affected();
-                        if inserted == 1 {
-                            claimed.push(agent);
-                        }
-                    }
-                    Some((number, claimed))
-                }
-                None => None,
-            };
-            tx.commit().await?;
-            accepted
-        });
-        accepted
-            .map(|(number, claimed)| {
-                Ok(Accepted {
-                    number: to_u32("messages.message_number", number)?,
-                    claimed,
-                })
+        self.writer
+            .accept(AcceptOp {
+                session_id: session_id.to_owned(),
+                message_id: message_id.to_owned(),
+                text: text.to_owned(),
+                context: context.map(Value::to_string),
+                agents: agents.to_vec(),
+                max_messages,
+                now_ms,
             })
-            .transpose()
+            .await
     }
 
     /// Records that `agent` started replying to `message_id` (status `streaming`).
@@ -240,7 +163,7 @@ impl Store {
         agent: &str,
         now_ms: i64,
     ) -> Result<(), StoreError> {
-        let inserted = on_engine!(self, pool => sqlx::query(
+        let inserted = on_engine!(&self.writes, pool => sqlx::query(
             "INSERT INTO replies (session_id, message_id, agent, status, text, started_at_ms) \
              SELECT session_id, message_id, $3, 'streaming', '', $4 FROM messages \
              WHERE session_id = $1 AND message_id = $2 \
@@ -294,49 +217,21 @@ impl Store {
             tokens(|usage| usage.candidates_tokens),
             tokens(|usage| usage.total_tokens),
         );
-        let estimated = usage.is_some_and(|usage| usage.estimated);
-        let status = EntryStatus::from(status).as_str();
-        let stored = on_engine!(self, pool => sqlx::query(
-            "INSERT INTO replies (session_id, message_id, agent, status, text, prompt_tokens, \
-             candidates_tokens, total_tokens, usage_estimated, error, started_at_ms, finished_at_ms) \
-             SELECT session_id, message_id, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11 FROM messages \
-             WHERE session_id = $1 AND message_id = $2 \
-             ON CONFLICT (session_id, message_id, agent) DO UPDATE SET \
-             status = CASE WHEN replies.status = 'interrupted' THEN replies.status \
-             ELSE excluded.status END, text = excluded.text, \
-             prompt_tokens = excluded.prompt_tokens, candidates_tokens = excluded.candidates_tokens, \
-             total_tokens = excluded.total_tokens, usage_estimated = excluded.usage_estimated, \
-             error = excluded.error, finished_at_ms = excluded.finished_at_ms \
-             RETURNING status",
-        )
-        .bind(session_id)
-        .bind(message_id)
-        .bind(agent)
-        .bind(status)
-        .bind(text)
-        .bind(prompt)
-        .bind(candidates)
-        .bind(total)
-        .bind(estimated)
-        .bind(error)
-        .bind(now_ms)
-        .fetch_optional(pool)
-        .await?
-        .map(|row| row.try_get::<String, _>("status"))
-        .transpose()?);
-        let Some(stored) = stored else {
-            return Err(message_not_found(session_id, message_id));
-        };
-        match EntryStatus::parse(&stored)? {
-            EntryStatus::Completed => Ok(ReplyStatus::Completed),
-            EntryStatus::Cancelled => Ok(ReplyStatus::Cancelled),
-            EntryStatus::Failed => Ok(ReplyStatus::Failed),
-            EntryStatus::Interrupted => Ok(ReplyStatus::Interrupted),
-            EntryStatus::Streaming => Err(StoreError::Corrupt {
-                what: "replies.status".into(),
-                detail: "a finished reply is still `streaming`".into(),
-            }),
-        }
+        self.writer
+            .finish(FinishOp {
+                session_id: session_id.to_owned(),
+                message_id: message_id.to_owned(),
+                agent: agent.to_owned(),
+                text: text.to_owned(),
+                prompt_tokens: prompt,
+                candidates_tokens: candidates,
+                total_tokens: total,
+                usage_estimated: usage.is_some_and(|usage| usage.estimated),
+                status: EntryStatus::from(status),
+                error: error.map(str::to_owned),
+                now_ms,
+            })
+            .await
     }
 
     /// Marks every reply of the session still `streaming` as `interrupted` and returns their
@@ -348,7 +243,14 @@ impl Store {
         &self,
         session_id: &str,
     ) -> Result<Vec<(String, String)>, StoreError> {
-        let mut interrupted = on_engine!(self, pool => {
+        let mut interrupted = on_engine!(&self.writes, pool => {
+            let mut tx = pool.begin_write().await?;
+            // The session row first, as every batched write does (`batch.rs`), so this and
+            // a batch holding the session cannot wait on each other's reply rows.
+            sqlx::query("UPDATE sessions SET message_count = message_count WHERE id = $1")
+                .bind(session_id)
+                .execute(&mut *tx)
+                .await?;
             let rows = sqlx::query(
                 "UPDATE replies SET status = 'interrupted' \
                  WHERE session_id = $1 AND status = 'streaming' \
@@ -358,8 +260,9 @@ impl Store {
                  AS message_number",
             )
             .bind(session_id)
-            .fetch_all(pool)
+            .fetch_all(&mut *tx)
             .await?;
+            tx.commit().await?;
             rows.iter()
                 .map(|row| -> Result<(i64, String, String), StoreError> {
                     Ok((row.try_get("message_number")?, row.try_get("message_id")?, row.try_get("agent")?))
@@ -384,7 +287,7 @@ impl Store {
              FROM replies r JOIN messages m \
              ON m.session_id = r.session_id AND m.message_id = r.message_id \
              WHERE r.session_id = $1 ORDER BY m.message_number, r.started_at_ms, r.agent";
-        let (messages, replies) = on_engine!(self, pool => {
+        let (messages, replies) = on_engine!(&self.reads, pool => {
             let messages = sqlx::query(MESSAGES).bind(session_id).fetch_all(pool).await?;
             let messages = messages
                 .iter()
@@ -443,37 +346,12 @@ impl Store {
     async fn message_exists(&self, session_id: &str, message_id: &str) -> Result<bool, StoreError> {
         const SQL: &str =
             "SELECT 1 AS found FROM messages WHERE session_id = $1 AND message_id = $2";
-        Ok(on_engine!(self, pool => sqlx::query(SQL)
+        Ok(on_engine!(&self.reads, pool => sqlx::query(SQL)
             .bind(session_id)
             .bind(message_id)
             .fetch_optional(pool)
             .await?
             .is_some()))
-    }
-}
-
-/// How each engine opens a transaction that is about to write.
-trait WritePool {
-    type Db: sqlx::Database;
-
-    async fn begin_write(&self) -> Result<Transaction<'static, Self::Db>, sqlx::Error>;
-}
-
-impl WritePool for SqlitePool {
-    type Db = Sqlite;
-
-    /// Takes the write lock at `BEGIN`, so a reader never has to upgrade (which SQLite
-    /// refuses with `SQLITE_BUSY` instead of waiting).
-    async fn begin_write(&self) -> Result<Transaction<'static, Sqlite>, sqlx::Error> {
-        self.begin_with("BEGIN IMMEDIATE").await
-    }
-}
-
-impl WritePool for PgPool {
-    type Db = Postgres;
-
-    async fn begin_write(&self) -> Result<Transaction<'static, Postgres>, sqlx::Error> {
-        self.begin().await
     }
 }
 
@@ -498,7 +376,7 @@ fn parse_context(text: &str) -> Result<Value, StoreError> {
     })
 }
 
-fn to_u32(what: &str, value: i64) -> Result<u32, StoreError> {
+pub(super) fn to_u32(what: &str, value: i64) -> Result<u32, StoreError> {
     u32::try_from(value).map_err(|_| StoreError::Corrupt {
         what: what.into(),
         detail: format!("{value} is not a count"),
@@ -509,13 +387,13 @@ fn to_u64(value: Option<i64>) -> u64 {
     value.map_or(0, |value| u64::try_from(value).unwrap_or(0))
 }
 
-fn session_not_found(id: &str) -> StoreError {
+pub(super) fn session_not_found(id: &str) -> StoreError {
     StoreError::NotFound {
         what: format!("session `{id}`"),
     }
 }
 
-fn message_not_found(session_id: &str, message_id: &str) -> StoreError {
+pub(super) fn message_not_found(session_id: &str, message_id: &str) -> StoreError {
     StoreError::NotFound {
         what: format!("message `{message_id}` in session `{session_id}`"),
     }
