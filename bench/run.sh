@@ -38,8 +38,10 @@ if [ "$limit" != unlimited ] && [ "$IDLE_SESSIONS" -gt $((limit - 200)) ]; then
   IDLE_SESSIONS=$((limit - 200))
 fi
 
-# One cargo call for both, so dependencies are built once with one feature set.
-cargo build --release -q -p duplex-cli -p duplex-connector --bins --examples
+# One cargo call for both, so dependencies are built once with one feature set. The
+# echo agent needs no model, so llama.cpp (`local-llm`, a default feature of duplex-cli)
+# is left out: its build takes 20 minutes, and it changes no session's memory.
+cargo build --release -q -p duplex-cli -p duplex-connector --no-default-features --bins --examples
 BIN=$CARGO_TARGET_DIR/release
 mkdir -p "$OUT"
 WORK=$(mktemp -d)
