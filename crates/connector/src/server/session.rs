@@ -693,7 +693,7 @@ impl Session {
         if let End::Close(reason) = end
             && reason != CloseReason::SlowConsumer
         {
-            self.out.close(reason).await;
+            self.out.close(reason);
         }
         if self.session_id.is_some() {
             crate::metrics::session_ended(&self.connector.config.name);
