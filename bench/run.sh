@@ -40,8 +40,9 @@ if [ "$limit" != unlimited ] && [ "$IDLE_SESSIONS" -gt $((limit - 200)) ]; then
 fi
 
 # One cargo call for both, so dependencies are built once with one feature set. The
-# runs use only the echo agent, so llama.cpp (`local-llm`, a long C++ build) is left out
-# unless BUILD_FLAGS says otherwise (BUILD_FLAGS= builds the default features).
+# runs use only the echo agent, so llama.cpp (`local-llm`, a long C++ build that changes
+# no session's memory) is left out unless BUILD_FLAGS says otherwise (BUILD_FLAGS= builds
+# the default features).
 BUILD_FLAGS=${BUILD_FLAGS---no-default-features}
 # shellcheck disable=SC2086 # BUILD_FLAGS is a list of cargo flags.
 cargo build --release -q $BUILD_FLAGS -p duplex-cli -p duplex-connector --bins --examples

@@ -6,7 +6,9 @@ cd "$(dirname "$0")/.."
 source scripts/env.sh
 
 need_apt=()
-for pkg in cmake clang libclang-dev pkg-config ccache chromium; do
+# heaptrack profiles the server's memory per session, and bench/idle-nodes.sh counts
+# established sockets with iproute2's `ss` (docs/benchmarks.md).
+for pkg in cmake clang libclang-dev pkg-config ccache chromium heaptrack iproute2; do
   dpkg -s "$pkg" >/dev/null 2>&1 || need_apt+=("$pkg")
 done
 if [ ${#need_apt[@]} -gt 0 ]; then

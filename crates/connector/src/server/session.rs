@@ -75,7 +75,10 @@ pub(super) async fn run(
         history: None,
     };
     let end = session.drive(frames, opening, resume).await;
-    session.finish(end, writer).await;
+    // Boxed, like every handler `drive` awaits: a task's future is allocated at the
+    // size of its largest state, and an idle connection should not pay for the store
+    // calls of a closing one (see `drive`).
+    Box::pin(session.finish(end, writer)).await;
     crate::metrics::connection_closed();
     drop(slot);
 }
@@ -128,14 +131,20 @@ struct PendingTurn {
 }
 
 impl Session {
+    /// The connection's loop, until it must end. Every handler it awaits is boxed, so
+    /// the loop's own future (which is most of the session task's, allocated for the
+    /// connection's life) holds only the `select!` of an idle connection; inlined, the
+    /// store calls under `on_frame` made it about 18 KB per connection (a heaptrack of
+    /// `duplex bench idle`, `docs/benchmarks.md`). One allocation per frame is the price.
     async fn drive(
         &mut self,
         mut frames: SplitStream<WebSocket>,
         opening: Opening,
         resume: Option<String>,
     ) -> End {
-        let config = self.connector.config.clone();
-        let shared = self.connector.shared.clone();
+        let connector = self.connector.clone();
+        let config = &connector.config;
+        let shared = &connector.shared;
         match opening {
             Opening::Rejected => {
                 self.error(
@@ -146,7 +155,7 @@ impl Session {
                 return End::Close(CloseReason::Unauthorized);
             }
             Opening::Authenticated => {
-                if let Err(end) = self.open(resume).await {
+                if let Err(end) = Box::pin(self.open(resume)).await {
                     return end;
                 }
             }
@@ -167,11 +176,11 @@ impl Session {
             tokio::select! {
                 frame = frames.next() => {
                     self.last_heard = Instant::now();
-                    if let Some(end) = self.on_frame(frame).await {
+                    if let Some(end) = Box::pin(self.on_frame(frame)).await {
                         return end;
                     }
                 }
-                Some(done) = self.done_rx.recv() => self.on_reply_done(done).await,
+                Some(done) = self.done_rx.recv() => Box::pin(self.on_reply_done(done)).await,
                 _ = pings.tick() => {
                     if self.last_heard.elapsed() > config.ping_timeout {
                         tracing::info!(session_id = ?self.session_id, "closing a peer that answers no pings");
@@ -697,7 +706,7 @@ impl Session {
         if let End::Close(reason) = end
             && reason != CloseReason::SlowConsumer
         {
-            self.out.close(reason).await;
+            self.out.close(reason);
         }
         if self.session_id.is_some() {
             crate::metrics::session_ended(&self.connector.config.name);
