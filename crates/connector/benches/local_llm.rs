@@ -1,7 +1,8 @@
-//! The local model's speed: time to first token and the reply rate of one stream (one
-//! slot, as the reference figures were taken), and aggregate throughput for 1, 4 and 16
-//! concurrent sessions with the default 4 slots (16 also exercises the queue) and for 16
-//! sessions with 16 slots. Needs the cached model and `--features local-llm`:
+//! The local model's speed with the default setup (4 slots sharing a KV cache of 2048
+//! tokens): time to first token and the reply rate of one stream, and aggregate
+//! throughput for 1, 4 and 16 concurrent sessions (16 also exercises the queue); then 16
+//! sessions on 16 slots sharing the same cache. Needs the cached model and
+//! `--features local-llm`:
 //!
 //! ```sh
 //! scripts/fetch-model.sh
@@ -15,7 +16,7 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use criterion::{Criterion, SamplingMode, Throughput, criterion_group, criterion_main};
 use duplex_connector::agent::config::AgentCommon;
 use duplex_connector::agent::local::{LocalAgent, LocalConfig, default_model_path};
 use duplex_connector::agent::{Agent, AgentEvent, AgentRequest};
@@ -76,7 +77,8 @@ async fn generate(agent: &Arc<LocalAgent>, sessions: usize) -> u64 {
     agent.generated_tokens() - before
 }
 
-/// Loads the default model with `parallel` slots of 2048 tokens and prints the RSS.
+/// Loads the default model with `parallel` slots sharing the default 2048 tokens of KV
+/// cache, and prints the RSS.
 fn load(parallel: u32) -> Arc<LocalAgent> {
     let path = default_model_path();
     assert!(
@@ -103,11 +105,15 @@ fn load(parallel: u32) -> Arc<LocalAgent> {
     agent
 }
 
-/// Time to first token and the whole single-stream rate, with one slot: the setup the
-/// reference figures (105 tokens/s, 0.15 s, 170 MB on 2 cores) were measured with.
-fn one_stream(c: &mut Criterion, runtime: &tokio::runtime::Runtime) {
-    let agent = load(1);
+/// Time to first token and the whole single-stream rate on the default setup, against
+/// the reference figures (105 tokens/s, 0.15 s, 170 MB for one stream on 2 cores).
+fn one_stream(c: &mut Criterion, runtime: &tokio::runtime::Runtime, agent: &Arc<LocalAgent>) {
     let mut group = c.benchmark_group("local/one_stream");
+    // Flat sampling: every sample runs the same few replies, instead of criterion's
+    // linear 1 + 2 + ... iterations per sample, which would take minutes per figure.
+    group.sample_size(20);
+    group.sampling_mode(SamplingMode::Flat);
+    group.warm_up_time(Duration::from_secs(1));
     group.bench_function("time_to_first_token", |b| {
         b.iter_custom(|iterations| {
             runtime.block_on(async {
@@ -130,7 +136,7 @@ fn one_stream(c: &mut Criterion, runtime: &tokio::runtime::Runtime) {
             runtime.block_on(async {
                 let started = Instant::now();
                 for _ in 0..iterations {
-                    assert_eq!(generate(&agent, 1).await, u64::from(TOKENS));
+                    assert_eq!(generate(agent, 1).await, u64::from(TOKENS));
                 }
                 started.elapsed()
             })
@@ -177,18 +183,20 @@ fn bench(c: &mut Criterion) {
         .enable_all()
         .build()
         .unwrap();
-    one_stream(c, &runtime);
+    // The default: 4 slots; 16 sessions then also exercise the queue.
+    let agent = load(LocalConfig::default().parallel);
+    one_stream(c, &runtime, &agent);
 
     let mut group = c.benchmark_group("local/aggregate");
     group.sample_size(10);
+    group.sampling_mode(SamplingMode::Flat);
     group.warm_up_time(Duration::from_secs(1));
-    // The default: 4 slots; 16 sessions then also exercise the queue.
-    let agent = load(4);
     for sessions in [1usize, 4, 16] {
         aggregate(&mut group, &runtime, &agent, 4, sessions);
     }
     drop(agent);
-    // 16 slots: all 16 sessions batched into each decode.
+    // 16 slots: all 16 sessions batched into each decode (16 × (prompt + 64) tokens fit
+    // in the shared 2048).
     let agent = load(16);
     aggregate(&mut group, &runtime, &agent, 16, 16);
     group.finish();

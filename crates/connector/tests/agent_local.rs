@@ -38,6 +38,16 @@ fn small(parallel: u32, queue: usize) -> LocalConfig {
     }
 }
 
+/// `parallel` slots sharing a cache of 512 tokens.
+fn small_cache(parallel: u32, queue: usize) -> LocalConfig {
+    LocalConfig {
+        context_size: 512,
+        parallel,
+        queue,
+        ..LocalConfig::default()
+    }
+}
+
 #[tokio::test]
 async fn a_streamed_answer_with_real_usage() {
     let agent = load(small(1, 4), 24);
@@ -178,6 +188,67 @@ async fn four_concurrent_sessions_are_batched() {
         most_active >= 2,
         "sessions were decoded one by one (peak {most_active})"
     );
+}
+
+#[tokio::test]
+async fn one_session_may_use_the_whole_shared_cache() {
+    // Four slots share 512 tokens: a prompt of about 300 would not fit a quarter.
+    let agent = load(small_cache(4, 2), 64);
+    assert!(agent.context_per_session() >= 512);
+    let outcome = run::run(&agent, request(&"word ".repeat(280), &[])).await;
+    let usage = outcome.usage();
+    assert!(usage.prompt_tokens > 512 / 4, "{usage:?}");
+    assert!(usage.prompt_tokens + 64 <= 512, "{usage:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn replies_that_do_not_fit_the_shared_cache_together_wait_for_room() {
+    // Each reply reserves its prompt plus 200 tokens of the 512 shared: two fit at once,
+    // so of four free slots two are used and the other replies wait, then run.
+    let agent = std::sync::Arc::new(load(small_cache(4, 8), 200));
+    let mut replies = Vec::new();
+    for n in 0..4 {
+        let agent = agent.clone();
+        replies.push(tokio::spawn(async move {
+            let story = format!("Write a very long story about dragon number {n}.");
+            run::run(&*agent, request(&story, &[])).await
+        }));
+    }
+    let mut most_active = 0;
+    while replies.iter().any(|r| !r.is_finished()) {
+        most_active = most_active.max(agent.active());
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    for reply in replies {
+        let outcome = reply.await.unwrap();
+        assert!(outcome.usage().candidates_tokens >= 1);
+    }
+    assert_eq!(most_active, 2, "two reservations of ~240 fit in 512");
+    wait_until(|| agent.active() == 0 && agent.queued() == 0).await;
+}
+
+#[tokio::test]
+async fn a_reply_waiting_for_cache_room_counts_against_the_queue() {
+    let agent = load(small_cache(4, 1), 240);
+    let mut running = agent.reply(
+        request("Tell me a long story.", &[]),
+        CancellationToken::new(),
+    );
+    assert!(matches!(
+        running.next().await,
+        Some(Ok(AgentEvent::Chunk(_)))
+    ));
+    // A slot is free but the cache is not: the second waits, the third is refused.
+    let waiting = agent.reply(request("Second.", &[]), CancellationToken::new());
+    assert_eq!(agent.queued(), 1);
+    let mut refused = agent.reply(request("Third.", &[]), CancellationToken::new());
+    let error = refused.next().await.unwrap().unwrap_err();
+    assert_eq!(error.kind, AgentErrorKind::Busy);
+    assert_eq!(agent.active(), 1);
+    drop(waiting);
+    wait_until(|| agent.queued() == 0).await;
+    drop(running);
+    wait_until(|| agent.active() == 0).await;
 }
 
 #[tokio::test]

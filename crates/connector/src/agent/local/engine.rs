@@ -1,12 +1,22 @@
 //! The decode loop: one dedicated thread owns the model and a single llama.cpp context,
 //! and serves several sessions at once by batching their sequences into each decode.
 //!
+//! # The shared cache
+//! The context has one unified KV cache of `context_size` tokens for all its sequences,
+//! so a lone session may use all of it and memory does not grow with `parallel`. Each
+//! admitted reply reserves its prompt plus its `max_tokens` of cells; a reply that does
+//! not fit in what is left waits at the head of the queue until running replies end
+//! (it always fits an empty cache, because its prompt is trimmed to `context_size -
+//! max_tokens`). The cache therefore never fills mid-reply, and nothing is evicted.
+//!
 //! # Flow
-//! Requests arrive as [`Job`]s on a bounded channel; a full channel is answered with
-//! `busy` by the sender, so nothing ever waits on it. Each loop turn the thread
-//! 1. admits queued jobs into free sequence slots (render the prompt, tokenize, trim the
-//!    oldest history to fit the slot's share of the context),
-//! 2. drops slots whose request was cancelled or whose reader went away,
+//! Requests arrive as [`Job`]s on a bounded channel; when `queue` requests already
+//! wait, the sender answers `busy`, so nothing ever waits on it. Each loop turn the thread
+//! 1. admits waiting jobs, oldest first, into free sequence slots while their
+//!    reservation fits the cache (render the prompt, tokenize, trim the oldest history
+//!    to fit the context),
+//! 2. drops slots and the waiting job whose request was cancelled or whose reader went
+//!    away,
 //! 3. builds one batch: the last sampled token of every generating slot, then prompt
 //!    chunks of the slots still prefilling, within the batch size,
 //! 4. decodes, samples one token per slot that reached its end of input, and sends the
@@ -43,11 +53,11 @@ use crate::usage::TokenUsage;
 #[derive(Debug, Clone)]
 pub struct EngineConfig {
     pub model_path: PathBuf,
-    /// Tokens of context per session (prompt plus reply).
+    /// Tokens of KV cache shared by all sequences (prompts plus replies).
     pub context_size: u32,
     /// Sessions decoded together.
     pub parallel: u32,
-    /// Requests that may wait for a free slot.
+    /// Requests that may wait for a free slot or for room in the cache.
     pub queue: usize,
     /// CPU threads for llama.cpp.
     pub threads: u32,
@@ -66,7 +76,7 @@ pub struct Job {
 /// Live counters, for tests, benches and logs.
 #[derive(Debug, Default)]
 pub struct EngineStats {
-    /// Jobs waiting for a slot.
+    /// Jobs waiting for a slot or for room in the cache.
     pub queued: AtomicUsize,
     /// Sequences being prefilled or generated.
     pub active: AtomicUsize,
@@ -79,9 +89,11 @@ pub struct EngineStats {
 #[derive(Debug)]
 pub struct Engine {
     jobs: SyncSender<Job>,
+    /// The most requests that may wait.
+    queue: usize,
     pub stats: Arc<EngineStats>,
     pub template: Arc<ChatTemplate>,
-    /// Tokens of context each sequence gets.
+    /// Tokens of context one sequence may use: the whole shared cache.
     pub context_per_sequence: u32,
 }
 
@@ -94,7 +106,8 @@ impl Engine {
                 config.model_path.display()
             ));
         }
-        let (jobs, queue) = std::sync::mpsc::sync_channel(config.queue);
+        let limit = config.queue;
+        let (jobs, queue) = std::sync::mpsc::sync_channel(limit);
         let (ready_tx, ready_rx) = std::sync::mpsc::channel();
         let stats = Arc::new(EngineStats::default());
         let thread_stats = stats.clone();
@@ -107,31 +120,39 @@ impl Engine {
             .map_err(|_| "the model thread stopped while loading".to_owned())??;
         Ok(Engine {
             jobs,
+            queue: limit,
             stats,
             template,
             context_per_sequence,
         })
     }
 
-    /// Queues `job`, or gives it back with `busy` when the queue is full.
+    /// Queues `job`, or answers `busy` when `queue` requests already wait.
+    ///
+    /// The count, not the channel, is the bound: a job the decode loop holds back until
+    /// the cache has room has left the channel but still waits.
     pub fn submit(&self, job: Job) -> Result<(), AgentError> {
-        self.stats.queued.fetch_add(1, Ordering::SeqCst);
-        match self.jobs.try_send(job) {
-            Ok(()) => Ok(()),
-            Err(error) => {
-                self.stats.queued.fetch_sub(1, Ordering::SeqCst);
-                Err(match error {
-                    TrySendError::Full(_) => AgentError::new(
-                        AgentErrorKind::Busy,
-                        "the local model is busy: every slot and the whole queue are taken; retry shortly",
-                    ),
-                    TrySendError::Disconnected(_) => AgentError::new(
-                        AgentErrorKind::Failed,
-                        "the local model thread has stopped",
-                    ),
-                })
+        let busy = || {
+            AgentError::new(
+                AgentErrorKind::Busy,
+                "the local model is busy: every slot and the whole queue are taken; retry shortly",
+            )
+        };
+        self.stats
+            .queued
+            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |waiting| {
+                (waiting < self.queue).then_some(waiting + 1)
+            })
+            .map_err(|_| busy())?;
+        self.jobs.try_send(job).map_err(|error| {
+            self.stats.queued.fetch_sub(1, Ordering::SeqCst);
+            match error {
+                TrySendError::Full(_) => busy(),
+                TrySendError::Disconnected(_) => {
+                    AgentError::new(AgentErrorKind::Failed, "the local model thread has stopped")
+                }
             }
-        }
+        })
     }
 }
 
@@ -176,31 +197,33 @@ fn run(
         }
     };
     let threads = i32::try_from(config.threads.max(1)).unwrap_or(1);
-    let total = config.context_size.saturating_mul(config.parallel);
     let params = LlamaContextParams::default()
-        .with_n_ctx(NonZeroU32::new(total))
+        .with_n_ctx(NonZeroU32::new(config.context_size))
         .with_n_batch(config.context_size)
         .with_n_seq_max(config.parallel)
+        .with_kv_unified(true)
         .with_n_threads(threads)
         .with_n_threads_batch(threads);
     let context = match model.new_context(backend, params) {
         Ok(context) => context,
         Err(error) => {
             let _ = ready.send(Err(format!(
-                "cannot create a llama.cpp context of {total} tokens: {error}"
+                "cannot create a llama.cpp context of {} tokens: {error}",
+                config.context_size
             )));
             return;
         }
     };
-    let per_sequence = context.n_ctx() / config.parallel;
+    // llama.cpp may round the cache up; the reservations count what is really there.
+    let cells = context.n_ctx();
     let template = Arc::new(template);
-    if ready.send(Ok((template.clone(), per_sequence))).is_err() {
+    if ready.send(Ok((template.clone(), cells))).is_err() {
         return;
     }
     tracing::info!(
         model = %config.model_path.display(),
         parallel = config.parallel,
-        context_per_sequence = per_sequence,
+        shared_context = cells,
         threads,
         "local model loaded"
     );
@@ -209,9 +232,11 @@ fn run(
         context,
         template,
         stats,
-        per_sequence,
+        cells,
+        reserved: 0,
         batch_size: config.context_size as usize,
         slots: (0..config.parallel).map(|_| None).collect(),
+        waiting: None,
     };
     decoder.serve(&queue);
 }
@@ -244,6 +269,8 @@ struct Sequence {
     prompt_tokens: u64,
     generated: u64,
     max_tokens: u64,
+    /// Cells of the shared cache held for this reply: its prompt plus `max_tokens`.
+    reserved: u32,
     text: Utf8Buffer,
 }
 
@@ -252,9 +279,14 @@ struct Decoder<'m> {
     context: LlamaContext<'m>,
     template: Arc<ChatTemplate>,
     stats: Arc<EngineStats>,
-    per_sequence: u32,
+    /// Cells in the shared KV cache.
+    cells: u32,
+    /// Cells reserved by the sequences in `slots`.
+    reserved: u32,
     batch_size: usize,
     slots: Vec<Option<Sequence>>,
+    /// The oldest waiting reply, prepared, when it did not fit in the cache's free cells.
+    waiting: Option<Sequence>,
 }
 
 impl Decoder<'_> {
@@ -276,43 +308,67 @@ impl Decoder<'_> {
         }
     }
 
-    /// Fills free slots from the queue, blocking only when nothing is running.
-    /// Returns false when the queue is closed and no work is left.
+    /// Fills free slots from the queue, oldest first, while the cache has room for each
+    /// reply; blocks only when nothing is running. Returns false when the queue is closed
+    /// and no work is left.
     fn admit(&mut self, queue: &Receiver<Job>) -> bool {
         while let Some(free) = self.slots.iter().position(Option::is_none) {
-            let busy = self.slots.iter().any(Option::is_some);
-            let job = if busy {
-                match queue.try_recv() {
-                    Ok(job) => job,
-                    Err(TryRecvError::Empty | TryRecvError::Disconnected) => return true,
-                }
-            } else {
-                match queue.recv() {
-                    Ok(job) => job,
-                    Err(_) => return false,
+            let sequence = match self.waiting.take() {
+                Some(sequence) => sequence,
+                None => {
+                    let Some(job) = self.next_job(queue) else {
+                        return self.slots.iter().any(Option::is_some);
+                    };
+                    match self.prepare(job) {
+                        Ok(sequence) => sequence,
+                        Err((job, error)) => {
+                            self.stats.queued.fetch_sub(1, Ordering::SeqCst);
+                            let _ = job.events.send(Err(error));
+                            continue;
+                        }
+                    }
                 }
             };
+            if self.reserved + sequence.reserved > self.cells {
+                // An empty cache always has room, so something is running and will end.
+                self.waiting = Some(sequence);
+                return true;
+            }
             self.stats.queued.fetch_sub(1, Ordering::SeqCst);
-            if job.cancel.is_cancelled() || job.events.is_closed() {
-                continue;
-            }
-            match self.prepare(job, free) {
-                Ok(sequence) => {
-                    self.stats.active.fetch_add(1, Ordering::SeqCst);
-                    self.slots[free] = Some(sequence);
-                }
-                Err((job, error)) => {
-                    let _ = job.events.send(Err(error));
-                }
-            }
+            self.stats.active.fetch_add(1, Ordering::SeqCst);
+            self.reserved += sequence.reserved;
+            let _ = self
+                .context
+                .clear_kv_cache_seq(Some(free as u32), None, None);
+            self.slots[free] = Some(sequence);
         }
         true
     }
 
+    /// The next live job from the queue: waits for one only when nothing is running;
+    /// `None` when there is none now (or the queue is closed).
+    fn next_job(&self, queue: &Receiver<Job>) -> Option<Job> {
+        loop {
+            let job = if self.slots.iter().any(Option::is_some) {
+                match queue.try_recv() {
+                    Ok(job) => job,
+                    Err(TryRecvError::Empty | TryRecvError::Disconnected) => return None,
+                }
+            } else {
+                queue.recv().ok()?
+            };
+            if job.cancel.is_cancelled() || job.events.is_closed() {
+                self.stats.queued.fetch_sub(1, Ordering::SeqCst);
+                continue;
+            }
+            return Some(job);
+        }
+    }
+
     /// Renders and tokenizes the prompt, trimming the oldest turns until it fits.
-    fn prepare(&mut self, mut job: Job, slot: usize) -> Result<Sequence, (Job, AgentError)> {
-        let max_tokens = job.max_tokens.clamp(1, self.per_sequence / 2);
-        let limit = (self.per_sequence - max_tokens) as usize;
+    fn prepare(&self, mut job: Job) -> Result<Sequence, (Job, AgentError)> {
+        let max_tokens = job.max_tokens.clamp(1, self.cells / 2);
+        let limit = (self.cells - max_tokens) as usize;
         let mut trimmed = 0;
         let tokens = loop {
             let prompt = match self.template.render(&job.messages) {
@@ -349,12 +405,11 @@ impl Decoder<'_> {
                 "history trimmed to fit the local model's context: the oldest turns were left out"
             );
         }
-        let _ = self
-            .context
-            .clear_kv_cache_seq(Some(slot as u32), None, None);
         Ok(Sequence {
             sampler: sampler(job.temperature),
             prompt_tokens: tokens.len() as u64,
+            // Fits in u32: at most `limit + max_tokens`, i.e. `cells`.
+            reserved: tokens.len() as u32 + max_tokens,
             pending: tokens,
             fed: 0,
             position: 0,
@@ -374,6 +429,12 @@ impl Decoder<'_> {
     }
 
     fn drop_abandoned(&mut self) {
+        if let Some(waiting) = &self.waiting
+            && (waiting.job.cancel.is_cancelled() || waiting.job.events.is_closed())
+        {
+            self.waiting = None;
+            self.stats.queued.fetch_sub(1, Ordering::SeqCst);
+        }
         for slot in 0..self.slots.len() {
             if let Some(sequence) = &self.slots[slot]
                 && (sequence.job.cancel.is_cancelled() || sequence.job.events.is_closed())
@@ -446,8 +507,7 @@ impl Decoder<'_> {
                 self.release(slot);
                 continue;
             }
-            let full = sequence.position as u32 + 1 >= self.per_sequence;
-            if sequence.generated >= sequence.max_tokens || full {
+            if sequence.generated >= sequence.max_tokens {
                 self.finish(slot);
                 continue;
             }
@@ -482,8 +542,9 @@ impl Decoder<'_> {
     }
 
     fn release(&mut self, slot: usize) {
-        if self.slots[slot].take().is_some() {
+        if let Some(sequence) = self.slots[slot].take() {
             self.stats.active.fetch_sub(1, Ordering::SeqCst);
+            self.reserved -= sequence.reserved;
             let _ = self
                 .context
                 .clear_kv_cache_seq(Some(slot as u32), None, None);

@@ -37,13 +37,16 @@ pub const AVAILABLE: bool = cfg!(feature = "local-llm");
 pub struct LocalConfig {
     /// The GGUF file; the cached default model when absent.
     pub model_path: Option<PathBuf>,
-    /// Tokens of context per session, prompt and reply together (default 2048).
+    /// Tokens of KV cache shared by the sessions being decoded, prompts and replies
+    /// together; one session alone may use all of it (default 2048).
     #[serde(default = "default_context_size")]
     pub context_size: u32,
-    /// Sessions decoded together in one batch (default 4).
+    /// Sessions decoded together in one batch, as long as the shared cache holds their
+    /// prompts and `max_tokens` (default 4).
     #[serde(default = "default_parallel")]
     pub parallel: u32,
-    /// Requests that may wait for a free slot; one more gets `busy` (default 32).
+    /// Requests that may wait for a free slot or for room in the cache; one more gets
+    /// `busy` (default 32).
     #[serde(default = "default_queue")]
     pub queue: usize,
     /// CPU threads for llama.cpp (default: all cores).
@@ -104,6 +107,12 @@ impl LocalConfig {
                 "`parallel = {}` is out of range; use 1 to 64 sessions",
                 self.parallel
             ));
+        }
+        if self.queue == 0 {
+            return Err(
+                "`queue = 0` leaves no room for a request on its way to a slot; use 1 or more"
+                    .into(),
+            );
         }
         if self.threads == Some(0) {
             return Err("`threads = 0` cannot run anything; use 1 or more, or leave it out".into());
@@ -199,7 +208,7 @@ mod agent {
             self.engine.stats.active.load(Ordering::SeqCst)
         }
 
-        /// Requests waiting for a slot.
+        /// Requests waiting for a slot or for room in the cache.
         pub fn queued(&self) -> usize {
             self.engine.stats.queued.load(Ordering::SeqCst)
         }
@@ -209,7 +218,7 @@ mod agent {
             self.engine.stats.generated_tokens.load(Ordering::SeqCst)
         }
 
-        /// Tokens of context each session gets.
+        /// Tokens of context one session may use: the whole shared cache.
         pub fn context_per_session(&self) -> u32 {
             self.engine.context_per_sequence
         }
@@ -237,6 +246,40 @@ mod agent {
                 receiver.recv().await.map(|event| (event, receiver))
             });
             deadline::supervise(events.boxed(), work, self.timeout)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::LocalConfig;
+
+    fn check(toml: &str) -> Result<LocalConfig, String> {
+        let config: LocalConfig = toml::from_str(toml).map_err(|e| e.to_string())?;
+        config.validate().map(|()| config)
+    }
+
+    #[test]
+    fn the_defaults_share_2048_tokens_between_4_sessions() {
+        let config = check("").unwrap();
+        assert_eq!(config, LocalConfig::default());
+        assert_eq!(
+            (config.context_size, config.parallel, config.queue),
+            (2048, 4, 32)
+        );
+    }
+
+    #[test]
+    fn out_of_range_numbers_name_the_setting_and_the_range() {
+        for (toml, setting) in [
+            ("context_size = 100", "`context_size = 100`"),
+            ("parallel = 0", "`parallel = 0`"),
+            ("queue = 0", "`queue = 0`"),
+            ("threads = 0", "`threads = 0`"),
+        ] {
+            let error = check(toml).unwrap_err();
+            assert!(error.starts_with(setting), "{toml}: {error}");
+            assert!(error.contains("use "), "{toml}: {error}");
         }
     }
 }
