@@ -15,12 +15,13 @@ use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
 use futures::StreamExt;
+use futures::stream::BoxStream;
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
 use super::now_ms;
 use super::outbound::Outbound;
-use crate::agent::{Agent, AgentErrorKind, AgentEvent, AgentRequest};
+use crate::agent::{Agent, AgentError, AgentErrorKind, AgentEvent, AgentRequest};
 use crate::protocol::ErrorCode;
 use crate::protocol::server::{ErrorBody, ReplyOutcome, ServerEvent};
 use crate::store::{ReplyStatus, Store};
@@ -90,67 +91,27 @@ pub(super) async fn run(job: ReplyJob) {
     } = job;
     let session_id = request.session_id.clone();
     let id = request.message_id.clone();
-    let mut text = String::new();
-    let mut usage: Option<TokenUsage> = None;
-    let mut failure: Option<ErrorBody> = None;
-    let outcome = if stop.token.is_cancelled() {
-        stop.outcome()
+    let Consumed {
+        outcome,
+        text,
+        usage,
+        mut failure,
+    } = if stop.token.is_cancelled() {
+        Consumed::stopped(stop.outcome())
     } else {
-        let mut events = agent.reply(request, stop.token.clone());
-        loop {
-            let next = tokio::select! {
-                biased;
-                () = stop.token.cancelled() => break stop.outcome(),
-                next = tokio::time::timeout(timeout, events.next()) => next,
-            };
-            match next {
-                Ok(Some(Ok(AgentEvent::Chunk(chunk)))) => {
-                    if text.is_empty() {
-                        crate::metrics::first_chunk(&connector, &agent_name, received.elapsed());
-                    }
-                    text.push_str(&chunk);
-                    let delivered = !streaming
-                        || out.send(&ServerEvent::StreamChunk {
-                            id: id.clone(),
-                            agent: agent_name.clone(),
-                            chunk,
-                        });
-                    if !delivered {
-                        // The client is gone or not reading: stop the work too.
-                        break ReplyOutcome::Interrupted;
-                    }
-                    // An agent whose chunks are always ready must not hold the thread.
-                    tokio::task::consume_budget().await;
-                }
-                Ok(Some(Ok(AgentEvent::Done(reported)))) => {
-                    usage = Some(reported);
-                    break ReplyOutcome::Completed;
-                }
-                Ok(Some(Err(err))) => {
-                    failure = Some(ErrorBody {
-                        code: error_code(err.kind),
-                        message: format!("agent `{agent_name}` failed: {}", err.message),
-                    });
-                    break ReplyOutcome::Failed;
-                }
-                Ok(None) => {
-                    failure = Some(ErrorBody {
-                        code: ErrorCode::AgentError,
-                        message: format!(
-                            "agent `{agent_name}` ended its reply without finishing it"
-                        ),
-                    });
-                    break ReplyOutcome::Failed;
-                }
-                Err(_) => {
-                    failure = Some(ErrorBody {
-                        code: ErrorCode::AgentTimeout,
-                        message: format!("agent `{agent_name}` sent nothing for {timeout:?}"),
-                    });
-                    break ReplyOutcome::Failed;
-                }
+        let events = agent.reply(request, stop.token.clone());
+        consume(events, &stop, timeout, &agent_name, |chunk, first| {
+            if first {
+                crate::metrics::first_chunk(&connector, &agent_name, received.elapsed());
             }
-        }
+            !streaming
+                || out.send(&ServerEvent::StreamChunk {
+                    id: id.clone(),
+                    agent: agent_name.clone(),
+                    chunk,
+                })
+        })
+        .await
     };
 
     let status = match outcome {
@@ -231,11 +192,173 @@ pub(super) async fn run(job: ReplyJob) {
     });
 }
 
+/// What an agent's stream came to: how it ended, the text so far, and its usage.
+struct Consumed {
+    outcome: ReplyOutcome,
+    text: String,
+    usage: Option<TokenUsage>,
+    failure: Option<ErrorBody>,
+}
+
+impl Consumed {
+    fn stopped(outcome: ReplyOutcome) -> Consumed {
+        Consumed {
+            outcome,
+            text: String::new(),
+            usage: None,
+            failure: None,
+        }
+    }
+}
+
+/// Reads the agent's events until it finishes, fails, times out or is stopped, handing
+/// each chunk to `deliver` (with whether it is the first); `deliver` returns false when
+/// the client can no longer take chunks, which interrupts the reply.
+///
+/// A stream that ends or fails once the stop signal is set was stopped, not broken:
+/// the token may be cancelled from another thread while the agent's stream is being
+/// polled, so an agent that notices the cancel first (the echo agent's delay, an HTTP
+/// stream dropped) ends with the stop's outcome, never as `agent_error`.
+async fn consume(
+    mut events: BoxStream<'static, Result<AgentEvent, AgentError>>,
+    stop: &StopSignal,
+    timeout: Duration,
+    agent_name: &str,
+    mut deliver: impl FnMut(String, bool) -> bool,
+) -> Consumed {
+    let mut text = String::new();
+    let mut failure = None;
+    let mut usage = None;
+    let outcome = loop {
+        let next = tokio::select! {
+            biased;
+            () = stop.token.cancelled() => break stop.outcome(),
+            next = tokio::time::timeout(timeout, events.next()) => next,
+        };
+        match next {
+            Ok(None | Some(Err(_))) if stop.token.is_cancelled() => break stop.outcome(),
+            Ok(Some(Ok(AgentEvent::Chunk(chunk)))) => {
+                let first = text.is_empty();
+                text.push_str(&chunk);
+                if !deliver(chunk, first) {
+                    // The client is gone or not reading: stop the work too.
+                    break ReplyOutcome::Interrupted;
+                }
+                // An agent whose chunks are always ready must not hold the thread.
+                tokio::task::consume_budget().await;
+            }
+            Ok(Some(Ok(AgentEvent::Done(reported)))) => {
+                usage = Some(reported);
+                break ReplyOutcome::Completed;
+            }
+            Ok(Some(Err(err))) => {
+                failure = Some(ErrorBody {
+                    code: error_code(err.kind),
+                    message: format!("agent `{agent_name}` failed: {}", err.message),
+                });
+                break ReplyOutcome::Failed;
+            }
+            Ok(None) => {
+                failure = Some(ErrorBody {
+                    code: ErrorCode::AgentError,
+                    message: format!("agent `{agent_name}` ended its reply without finishing it"),
+                });
+                break ReplyOutcome::Failed;
+            }
+            Err(_) => {
+                failure = Some(ErrorBody {
+                    code: ErrorCode::AgentTimeout,
+                    message: format!("agent `{agent_name}` sent nothing for {timeout:?}"),
+                });
+                break ReplyOutcome::Failed;
+            }
+        }
+    };
+    Consumed {
+        outcome,
+        text,
+        usage,
+        failure,
+    }
+}
+
 fn error_code(kind: AgentErrorKind) -> ErrorCode {
     match kind {
         AgentErrorKind::Failed => ErrorCode::AgentError,
         AgentErrorKind::Timeout => ErrorCode::AgentTimeout,
         AgentErrorKind::Busy => ErrorCode::Busy,
         AgentErrorKind::RateLimited => ErrorCode::RateLimited,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::task::Poll;
+
+    use futures::stream;
+
+    use super::*;
+
+    /// A stream of one chunk, then one that ends when polled, after `before_end` ran.
+    fn one_chunk_then(
+        before_end: impl FnMut() + Send + 'static,
+        end: Option<Result<AgentEvent, AgentError>>,
+    ) -> BoxStream<'static, Result<AgentEvent, AgentError>> {
+        let mut before_end = before_end;
+        let mut end = Some(end);
+        stream::once(async { Ok(AgentEvent::Chunk("a".into())) })
+            .chain(stream::poll_fn(move |_| {
+                before_end();
+                Poll::Ready(end.take().flatten())
+            }))
+            .boxed()
+    }
+
+    async fn run_to_end(
+        events: BoxStream<'static, Result<AgentEvent, AgentError>>,
+        stop: &StopSignal,
+    ) -> Consumed {
+        consume(events, stop, Duration::from_secs(5), "echo", |_, _| true).await
+    }
+
+    #[tokio::test]
+    async fn a_stream_that_ends_on_a_stop_set_mid_poll_ends_with_the_stops_outcome() {
+        // As when the connection drops on another thread while the agent is being polled
+        // and the agent notices the cancel first.
+        let stop = StopSignal::default();
+        let signal = stop.clone();
+        let events = one_chunk_then(move || signal.stop(ReplyOutcome::Interrupted), None);
+        let consumed = run_to_end(events, &stop).await;
+        assert_eq!(consumed.outcome, ReplyOutcome::Interrupted);
+        assert!(consumed.failure.is_none(), "{:?}", consumed.failure);
+        assert_eq!(consumed.text, "a");
+    }
+
+    #[tokio::test]
+    async fn an_error_after_a_stop_is_the_stop_not_an_agent_error() {
+        let stop = StopSignal::default();
+        let signal = stop.clone();
+        let error = AgentError::new(AgentErrorKind::Failed, "stream dropped");
+        let events = one_chunk_then(
+            move || signal.stop(ReplyOutcome::Cancelled),
+            Some(Err(error)),
+        );
+        let consumed = run_to_end(events, &stop).await;
+        assert_eq!(consumed.outcome, ReplyOutcome::Cancelled);
+        assert!(consumed.failure.is_none(), "{:?}", consumed.failure);
+    }
+
+    #[tokio::test]
+    async fn a_stream_that_ends_unfinished_without_a_stop_is_an_agent_error() {
+        let stop = StopSignal::default();
+        let consumed = run_to_end(one_chunk_then(|| {}, None), &stop).await;
+        assert_eq!(consumed.outcome, ReplyOutcome::Failed);
+        let failure = consumed.failure.expect("a failure");
+        assert_eq!(failure.code, ErrorCode::AgentError);
+        assert!(
+            failure.message.contains("without finishing"),
+            "{}",
+            failure.message
+        );
     }
 }
