@@ -49,14 +49,7 @@ PGOPTIONS="-c client_min_messages=warning" psql "$PG/postgres" -qc "DROP DATABAS
 cargo build --release -q -p duplex-cli --no-default-features
 BIN=$CARGO_TARGET_DIR/release
 mkdir -p "$OUT"
-WORK=$(mktemp -d)
-PIDS=()
-cleanup() {
-  for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
-  wait 2>/dev/null || true
-  rm -rf "$WORK"
-}
-trap cleanup EXIT
+source bench/workdir.sh
 
 cat >"$WORK/node.toml" <<EOF
 store = "$PG/$DB"

@@ -48,14 +48,7 @@ BUILD_FLAGS=${BUILD_FLAGS---no-default-features}
 cargo build --release -q $BUILD_FLAGS -p duplex-cli -p duplex-connector --bins --examples
 BIN=$CARGO_TARGET_DIR/release
 mkdir -p "$OUT"
-WORK=$(mktemp -d)
-PIDS=()
-cleanup() {
-  for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
-  wait 2>/dev/null || true
-  rm -rf "$WORK"
-}
-trap cleanup EXIT
+source bench/workdir.sh
 
 cat >"$WORK/bench.toml" <<EOF
 store = "${STORE:-sqlite://$WORK/bench.db}"
