@@ -36,10 +36,10 @@ cargo clippy --manifest-path crates/codegen/runtime/rust/Cargo.toml --all-target
 cargo test --manifest-path crates/codegen/runtime/rust/Cargo.toml
 
 echo "== cargo test (workspace)"
-# The tests that run `duplex serve` as a process use this binary, built here with the
-# workspace's features (local-llm on), so none of them builds its own with another
-# feature set (which would compile llama.cpp a second time).
-cargo build --workspace "${features[@]}" --bins
+# The tests that run `duplex serve` as a process use the binary this build of the test
+# targets makes (the workspace's features: local-llm on), so none of them builds its own
+# with another feature set (which would compile llama.cpp a second time).
+cargo test --workspace "${features[@]}" --no-run
 export DUPLEX_BIN="$CARGO_TARGET_DIR/debug/duplex"
 # DUPLEX_RS_FULL_CORPUS=1: the Rust SDK test generates, rustfmt-checks, lints (clippy
 # -D warnings, which includes the check) and builds an SDK for every corpus document with
