@@ -12,8 +12,9 @@ mod run;
 use std::time::Duration;
 
 use duplex_connector::agent::local::{LocalAgent, LocalConfig, default_model_path};
-use duplex_connector::agent::{Agent, AgentErrorKind, AgentEvent};
+use duplex_connector::agent::{Agent, AgentError, AgentErrorKind, AgentEvent};
 use futures::StreamExt;
+use futures::stream::BoxStream;
 use run::{common, request};
 use tokio_util::sync::CancellationToken;
 
@@ -230,20 +231,8 @@ async fn replies_that_do_not_fit_the_shared_cache_together_wait_for_room() {
 #[tokio::test]
 async fn a_reply_waiting_for_cache_room_counts_against_the_queue() {
     let agent = load(small_cache(4, 1), 240);
-    let mut running = agent.reply(
-        request("Tell me a long story.", &[]),
-        CancellationToken::new(),
-    );
-    assert!(matches!(
-        running.next().await,
-        Some(Ok(AgentEvent::Chunk(_)))
-    ));
     // A slot is free but the cache is not: the second waits, the third is refused.
-    let waiting = agent.reply(request("Second.", &[]), CancellationToken::new());
-    assert_eq!(agent.queued(), 1);
-    let mut refused = agent.reply(request("Third.", &[]), CancellationToken::new());
-    let error = refused.next().await.unwrap().unwrap_err();
-    assert_eq!(error.kind, AgentErrorKind::Busy);
+    let (running, waiting) = one_running_one_waiting_one_refused(&agent).await;
     assert_eq!(agent.active(), 1);
     drop(waiting);
     wait_until(|| agent.queued() == 0).await;
@@ -254,20 +243,7 @@ async fn a_reply_waiting_for_cache_room_counts_against_the_queue() {
 #[tokio::test]
 async fn a_full_queue_answers_busy_at_once() {
     let agent = load(small(1, 1), 900);
-    let mut running = agent.reply(
-        request("Tell me a long story.", &[]),
-        CancellationToken::new(),
-    );
-    assert!(matches!(
-        running.next().await,
-        Some(Ok(AgentEvent::Chunk(_)))
-    ));
-    let waiting = agent.reply(request("Second.", &[]), CancellationToken::new());
-    assert_eq!(agent.queued(), 1);
-    let mut refused = agent.reply(request("Third.", &[]), CancellationToken::new());
-    let error = refused.next().await.unwrap().unwrap_err();
-    assert_eq!(error.kind, AgentErrorKind::Busy);
-    assert!(refused.next().await.is_none());
+    let (running, waiting) = one_running_one_waiting_one_refused(&agent).await;
     drop(running);
     drop(waiting);
     wait_until(|| agent.active() == 0 && agent.queued() == 0).await;
@@ -315,6 +291,32 @@ async fn a_missing_model_says_how_to_fix_it() {
     };
     let error = LocalAgent::load(&config, &common(Duration::from_secs(1))).unwrap_err();
     assert!(error.contains("/nonexistent/model.gguf"), "{error}");
+}
+
+/// Starts a long reply (its first chunk arrives), then a second that must wait in the
+/// queue of one, then a third that is refused with `busy` at once and ends; returns the
+/// first two, still alive.
+async fn one_running_one_waiting_one_refused(
+    agent: &LocalAgent,
+) -> (
+    BoxStream<'static, Result<AgentEvent, AgentError>>,
+    BoxStream<'static, Result<AgentEvent, AgentError>>,
+) {
+    let mut running = agent.reply(
+        request("Tell me a long story.", &[]),
+        CancellationToken::new(),
+    );
+    assert!(matches!(
+        running.next().await,
+        Some(Ok(AgentEvent::Chunk(_)))
+    ));
+    let waiting = agent.reply(request("Second.", &[]), CancellationToken::new());
+    assert_eq!(agent.queued(), 1);
+    let mut refused = agent.reply(request("Third.", &[]), CancellationToken::new());
+    let error = refused.next().await.unwrap().unwrap_err();
+    assert_eq!(error.kind, AgentErrorKind::Busy);
+    assert!(refused.next().await.is_none());
+    (running, waiting)
 }
 
 /// Waits for the engine thread to reach a state. The bound only catches a hang: on a
