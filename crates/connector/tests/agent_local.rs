@@ -9,6 +9,7 @@
 #[path = "agents/run.rs"]
 mod run;
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use duplex_connector::agent::local::{LocalAgent, LocalConfig, default_model_path};
@@ -162,29 +163,14 @@ async fn dropping_the_stream_frees_the_slot() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn four_concurrent_sessions_are_batched() {
-    let agent = std::sync::Arc::new(load(small(4, 8), 24));
+    let agent = Arc::new(load(small(4, 8), 24));
     let questions = [
         "Name a colour.",
         "Name a fruit.",
         "Name an animal.",
         "Name a city.",
     ];
-    let mut replies = Vec::new();
-    for question in questions {
-        let agent = agent.clone();
-        replies.push(tokio::spawn(async move {
-            run::run(&*agent, request(question, &[])).await
-        }));
-    }
-    let mut most_active = 0;
-    while replies.iter().any(|r| !r.is_finished()) {
-        most_active = most_active.max(agent.active());
-        tokio::time::sleep(Duration::from_millis(5)).await;
-    }
-    for reply in replies {
-        let outcome = reply.await.unwrap();
-        assert!(outcome.usage().candidates_tokens >= 1);
-    }
+    let most_active = answer_all_at_once(&agent, questions.map(String::from).to_vec()).await;
     assert!(
         most_active >= 2,
         "sessions were decoded one by one (peak {most_active})"
@@ -206,24 +192,11 @@ async fn one_session_may_use_the_whole_shared_cache() {
 async fn replies_that_do_not_fit_the_shared_cache_together_wait_for_room() {
     // Each reply reserves its prompt plus 200 tokens of the 512 shared: two fit at once,
     // so of four free slots two are used and the other replies wait, then run.
-    let agent = std::sync::Arc::new(load(small_cache(4, 8), 200));
-    let mut replies = Vec::new();
-    for n in 0..4 {
-        let agent = agent.clone();
-        replies.push(tokio::spawn(async move {
-            let story = format!("Write a very long story about dragon number {n}.");
-            run::run(&*agent, request(&story, &[])).await
-        }));
-    }
-    let mut most_active = 0;
-    while replies.iter().any(|r| !r.is_finished()) {
-        most_active = most_active.max(agent.active());
-        tokio::time::sleep(Duration::from_millis(5)).await;
-    }
-    for reply in replies {
-        let outcome = reply.await.unwrap();
-        assert!(outcome.usage().candidates_tokens >= 1);
-    }
+    let agent = Arc::new(load(small_cache(4, 8), 200));
+    let stories = (0..4)
+        .map(|n| format!("Write a very long story about dragon number {n}."))
+        .collect();
+    let most_active = answer_all_at_once(&agent, stories).await;
     assert_eq!(most_active, 2, "two reservations of ~240 fit in 512");
     wait_until(|| agent.active() == 0 && agent.queued() == 0).await;
 }
@@ -291,6 +264,28 @@ async fn a_missing_model_says_how_to_fix_it() {
     };
     let error = LocalAgent::load(&config, &common(Duration::from_secs(1))).unwrap_err();
     assert!(error.contains("/nonexistent/model.gguf"), "{error}");
+}
+
+/// Sends every message at once, each as its own session; checks each got an answer and
+/// returns the most replies the engine had active at one time.
+async fn answer_all_at_once(agent: &Arc<LocalAgent>, messages: Vec<String>) -> usize {
+    let mut replies = Vec::new();
+    for message in messages {
+        let agent = agent.clone();
+        replies.push(tokio::spawn(async move {
+            run::run(&*agent, request(&message, &[])).await
+        }));
+    }
+    let mut most_active = 0;
+    while replies.iter().any(|r| !r.is_finished()) {
+        most_active = most_active.max(agent.active());
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    for reply in replies {
+        let outcome = reply.await.unwrap();
+        assert!(outcome.usage().candidates_tokens >= 1);
+    }
+    most_active
 }
 
 /// Starts a long reply (its first chunk arrives), then a second that must wait in the
