@@ -15,12 +15,21 @@ use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
 };
 
+use super::sqlite_thread::SqliteThread;
 use super::{Store, StoreError};
 
-/// The database behind a [`Store`].
+/// Where a [`Store`]'s reads go.
 #[derive(Debug, Clone)]
 pub(super) enum Engine {
     Sqlite(SqlitePool),
+    Postgres(PgPool),
+}
+
+/// Where a [`Store`]'s writes go.
+#[derive(Debug, Clone)]
+pub(super) enum Writes {
+    /// The one write connection, on its own thread.
+    Sqlite(SqliteThread),
     Postgres(PgPool),
 }
 
@@ -38,9 +47,10 @@ const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[(
 
 /// How long a SQLite writer waits for another writer before giving up.
 const SQLITE_BUSY_TIMEOUT: Duration = Duration::from_secs(10);
-/// Connections for SQLite reads. Writes have one connection of their own: SQLite lets one
-/// writer in at a time anyway, and writers waiting for a pool's connection queue in order,
-/// where writers on several connections would sleep in SQLite's busy handler.
+/// Connections for SQLite reads. Writes have one connection of their own, on its own
+/// thread (`sqlite_thread.rs`): SQLite lets one writer in at a time anyway, and writes
+/// queued for one connection run in order, where writers on several connections would
+/// sleep in SQLite's busy handler.
 const SQLITE_READ_CONNECTIONS: u32 = 8;
 const POSTGRES_MAX_CONNECTIONS: u32 = 16;
 const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(10);
@@ -68,13 +78,19 @@ impl Store {
         }
     }
 
-    /// Closes every pooled connection, waiting for queries in flight.
+    /// Closes every pooled connection, waiting for queries in flight (on SQLite, for the
+    /// writes queued to the write thread; its connection closes with the last handle).
     pub async fn close(&self) {
-        for engine in [&self.reads, &self.writes] {
-            match engine {
-                Engine::Sqlite(pool) => pool.close().await,
-                Engine::Postgres(pool) => pool.close().await,
+        match &self.reads {
+            Engine::Sqlite(pool) => pool.close().await,
+            Engine::Postgres(pool) => pool.close().await,
+        }
+        match &self.writes {
+            Writes::Sqlite(thread) => {
+                // Runs after every write queued before it; a stopped thread has none left.
+                let _ = thread.call(|_| ()).await;
             }
+            Writes::Postgres(pool) => pool.close().await,
         }
     }
 
@@ -88,7 +104,7 @@ impl Store {
 }
 
 impl Store {
-    fn new(reads: Engine, writes: Engine) -> Store {
+    fn new(reads: Engine, writes: Writes) -> Store {
         let writer = super::batch::Writer::spawn(writes.clone());
         Store {
             reads,
@@ -129,17 +145,19 @@ async fn connect_sqlite(url: &str) -> Result<Store, StoreError> {
         hint: "check that the file's directory exists and is writable",
         source,
     };
-    // The writer first: it creates the file and switches it to WAL.
-    let writes = pool(1).await.map_err(connect_error)?;
+    // Migrations first: they create the file and switch it to WAL.
+    let migrating = pool(1).await.map_err(connect_error)?;
     migrator(SQLITE_MIGRATIONS)
-        .run(&writes)
+        .run(&migrating)
         .await
         .map_err(|source| StoreError::Migrate {
             url: redact(url),
             source,
         })?;
+    migrating.close().await;
+    let writes = SqliteThread::open(options.get_filename(), SQLITE_BUSY_TIMEOUT)?;
     let reads = pool(SQLITE_READ_CONNECTIONS).await.map_err(connect_error)?;
-    Ok(Store::new(Engine::Sqlite(reads), Engine::Sqlite(writes)))
+    Ok(Store::new(Engine::Sqlite(reads), Writes::Sqlite(writes)))
 }
 
 async fn connect_postgres(url: &str) -> Result<Store, StoreError> {
@@ -163,7 +181,7 @@ async fn connect_postgres(url: &str) -> Result<Store, StoreError> {
         })?;
     Ok(Store::new(
         Engine::Postgres(pool.clone()),
-        Engine::Postgres(pool),
+        Writes::Postgres(pool),
     ))
 }
 

@@ -13,27 +13,34 @@
 //!
 //! # Layout
 //! - [`connect`](self::connect): URL parsing, pool settings, embedded migrations.
-//! - `queries`: the operations, written once and run on either engine.
+//! - `queries`: the API's methods: reads through sqlx, writes handed to `ops`.
+//! - `ops`: every write, written once over `write::WriteConn`, which `pg_write` (sqlx)
+//!   and `sqlite_thread` (rusqlite, the one SQLite write connection on its own thread)
+//!   implement.
 //! - `batch`: the group-commit writer, which commits the turn path's writes (accepted
 //!   messages, finished replies) of all sessions in shared transactions.
 
 mod batch;
 mod connect;
+mod ops;
+mod pg_write;
 mod queries;
+mod sqlite_thread;
+mod write;
 
 use serde::Serialize;
 use serde_json::Value;
 
 use crate::usage::TokenUsage;
-use connect::Engine;
+use connect::{Engine, Writes};
 
 /// A connection pool to the session store, cheap to clone.
 #[derive(Debug, Clone)]
 pub struct Store {
     /// Where reads go.
     reads: Engine,
-    /// Where writes go: on SQLite a pool of one connection, on PostgreSQL the same pool.
-    writes: Engine,
+    /// Where writes go: on SQLite the write thread's connection, on PostgreSQL the pool.
+    writes: Writes,
     /// The group-commit writer, on `writes`.
     writer: batch::Writer,
 }
@@ -65,6 +72,9 @@ pub enum StoreError {
     Corrupt { what: String, detail: String },
     #[error("store query failed: {0}")]
     Database(#[from] sqlx::Error),
+    /// A statement on the SQLite write connection failed.
+    #[error("store write failed: {0}")]
+    Sqlite(#[from] rusqlite::Error),
     /// A write committed together with others (group commit) did not commit; nothing of
     /// it was stored, and sending it again is safe.
     #[error("store write was not committed: {detail}")]

@@ -1,25 +1,45 @@
-//! The store's operations, written once and run on SQLite or PostgreSQL.
+//! The store's API: reads through sqlx, writes handed to `ops.rs` where writes go.
 //!
-//! Each method's body is expanded for both pool types by `on_engine!`; the SQL uses `$N`
-//! placeholders, which both engines accept. Writes that must stay consistent across
-//! concurrent writers (two connections, two processes, two nodes) open their transaction
-//! with a write on the session row: PostgreSQL then holds that row's lock and SQLite its
-//! write lock (`BEGIN IMMEDIATE`) until commit, so counting and numbering are serialised
-//! per session. The two writes of every turn, [`Store::accept_message`] and
-//! [`Store::finish_reply`], are not run here but queued to the group-commit writer
-//! (`batch.rs`), which commits those of all sessions together. On SQLite, reads use one
-//! pool and writes another of a single connection (`connect.rs`), so writers queue for it
-//! instead of sleeping in SQLite's busy handler.
+//! Reads are written once for both pool types (`on_engine!`); the SQL uses `$N`
+//! placeholders, which both engines accept. Writes run through `on_writes!`: on SQLite on
+//! the store's one write connection, on its own thread (`sqlite_thread.rs`), so writers
+//! queue for it instead of sleeping in SQLite's busy handler; on PostgreSQL on the pool.
+//! The two writes of every turn, [`Store::accept_message`] and [`Store::finish_reply`],
+//! are queued to the group-commit writer (`batch.rs`), which commits those of all
+//! sessions together.
 
 use serde_json::Value;
 use sqlx::Row;
 
-use super::batch::{AcceptOp, FinishOp, WritePool};
-use super::connect::Engine;
+use super::batch::{AcceptOp, FinishOp};
+use super::connect::{Engine, Writes};
+use super::ops;
+use super::pg_write::PgWrite;
 use super::{
     Accepted, EntryRole, EntryStatus, HistoryEntry, ReplyStatus, SessionRecord, Store, StoreError,
 };
 use crate::usage::TokenUsage;
+
+/// Runs the write `$op` (a future over `$conn: &mut impl WriteConn`) where writes go: on
+/// the SQLite write thread, or on a PostgreSQL pooled connection. `$op` may borrow only
+/// what it owns, as it may run on the thread.
+macro_rules! on_writes {
+    ($writes:expr, $conn:ident => $op:expr) => {
+        match $writes {
+            Writes::Sqlite(thread) => {
+                // The thread never waits inside a write, so `block_on` drives a future
+                // that is already finished when first polled.
+                thread
+                    .call(move |$conn| futures::executor::block_on($op))
+                    .await?
+            }
+            Writes::Postgres(pool) => {
+                let $conn = &mut PgWrite::new(pool.clone());
+                $op.await
+            }
+        }
+    };
+}
 
 /// Runs `$body` with `$pool` bound to whichever pool `$engine` holds.
 macro_rules! on_engine {
@@ -40,22 +60,8 @@ impl Store {
         connector: &str,
         now_ms: i64,
     ) -> Result<(), StoreError> {
-        let inserted = on_engine!(&self.writes, pool => sqlx::query(
-            "INSERT INTO sessions (id, connector, created_at_ms, last_active_ms, message_count) \
-             VALUES ($1, $2, $3, $3, 0) ON CONFLICT (id) DO NOTHING",
-        )
-        .bind(id)
-        .bind(connector)
-        .bind(now_ms)
-        .execute(pool)
-        .await?
-        .rows_affected());
-        if inserted == 0 {
-            return Err(StoreError::AlreadyExists {
-                what: format!("session `{id}`"),
-            });
-        }
-        Ok(())
+        let (id, connector) = (id.to_owned(), connector.to_owned());
+        on_writes!(&self.writes, conn => ops::create_session(conn, &id, &connector, now_ms))
     }
 
     /// The session `id`, or `None` when it was never created.
@@ -79,18 +85,8 @@ impl Store {
 
     /// Records activity on the session, which pushes back its idle timeout.
     pub async fn touch_session(&self, id: &str, now_ms: i64) -> Result<(), StoreError> {
-        let updated = on_engine!(&self.writes, pool => sqlx::query(
-            "UPDATE sessions SET last_active_ms = $2 WHERE id = $1",
-        )
-        .bind(id)
-        .bind(now_ms)
-        .execute(pool)
-        .await?
-        .rows_affected());
-        if updated == 0 {
-            return Err(session_not_found(id));
-        }
-        Ok(())
+        let id = id.to_owned();
+        on_writes!(&self.writes, conn => ops::touch_session(conn, &id, now_ms))
     }
 
     /// Accepts a user message and returns its `message_number` (1 for the session's first).
@@ -163,31 +159,12 @@ impl Store {
         agent: &str,
         now_ms: i64,
     ) -> Result<(), StoreError> {
-        let inserted = on_engine!(&self.writes, pool => sqlx::query(
-            "INSERT INTO replies (session_id, message_id, agent, status, text, started_at_ms) \
-             SELECT session_id, message_id, $3, 'streaming', '', $4 FROM messages \
-             WHERE session_id = $1 AND message_id = $2 \
-             ON CONFLICT (session_id, message_id, agent) DO NOTHING",
-        )
-        .bind(session_id)
-        .bind(message_id)
-        .bind(agent)
-        .bind(now_ms)
-        .execute(pool)
-        .await?
-        .rows_affected());
-        if inserted == 0 {
-            return Err(if self.message_exists(session_id, message_id).await? {
-                StoreError::AlreadyExists {
-                    what: format!(
-                        "reply of agent `{agent}` to message `{message_id}` in session `{session_id}`"
-                    ),
-                }
-            } else {
-                message_not_found(session_id, message_id)
-            });
-        }
-        Ok(())
+        let (session_id, message_id, agent) = (
+            session_id.to_owned(),
+            message_id.to_owned(),
+            agent.to_owned(),
+        );
+        on_writes!(&self.writes, conn => ops::begin_reply(conn, &session_id, &message_id, &agent, now_ms))
     }
 
     /// Records how `agent`'s reply to `message_id` ended: its full (or partial) text, usage,
@@ -243,32 +220,9 @@ impl Store {
         &self,
         session_id: &str,
     ) -> Result<Vec<(String, String)>, StoreError> {
-        let mut interrupted = on_engine!(&self.writes, pool => {
-            let mut tx = pool.begin_write().await?;
-            // The session row first, as every batched write does (`batch.rs`), so this and
-            // a batch holding the session cannot wait on each other's reply rows.
-            sqlx::query("UPDATE sessions SET message_count = message_count WHERE id = $1")
-                .bind(session_id)
-                .execute(&mut *tx)
-                .await?;
-            let rows = sqlx::query(
-                "UPDATE replies SET status = 'interrupted' \
-                 WHERE session_id = $1 AND status = 'streaming' \
-                 RETURNING message_id, agent, \
-                 (SELECT message_number FROM messages m \
-                  WHERE m.session_id = replies.session_id AND m.message_id = replies.message_id) \
-                 AS message_number",
-            )
-            .bind(session_id)
-            .fetch_all(&mut *tx)
-            .await?;
-            tx.commit().await?;
-            rows.iter()
-                .map(|row| -> Result<(i64, String, String), StoreError> {
-                    Ok((row.try_get("message_number")?, row.try_get("message_id")?, row.try_get("agent")?))
-                })
-                .collect::<Result<Vec<_>, _>>()?
-        });
+        let session_id = session_id.to_owned();
+        let mut interrupted =
+            on_writes!(&self.writes, conn => ops::mark_interrupted(conn, &session_id))?;
         interrupted.sort();
         Ok(interrupted
             .into_iter()
@@ -341,17 +295,6 @@ impl Store {
             (messages, replies)
         });
         Ok(interleave(messages, replies))
-    }
-
-    async fn message_exists(&self, session_id: &str, message_id: &str) -> Result<bool, StoreError> {
-        const SQL: &str =
-            "SELECT 1 AS found FROM messages WHERE session_id = $1 AND message_id = $2";
-        Ok(on_engine!(&self.reads, pool => sqlx::query(SQL)
-            .bind(session_id)
-            .bind(message_id)
-            .fetch_optional(pool)
-            .await?
-            .is_some()))
     }
 }
 
