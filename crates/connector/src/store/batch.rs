@@ -33,7 +33,7 @@ use super::connect::Writes;
 use super::ops;
 use super::pg_write::PgWrite;
 use super::sqlite_thread::SqliteThread;
-use super::write::WriteConn;
+use super::write::{Abort, WriteConn, in_transaction};
 use super::{Accepted, EntryStatus, ReplyStatus, StoreError};
 
 /// The most operations one transaction commits.
@@ -85,13 +85,6 @@ struct Pending<Req, Res> {
     /// Set once the operation ran; final only after the commit.
     done: Option<Result<Res, StoreError>>,
     answer: oneshot::Sender<Result<Res, StoreError>>,
-}
-
-/// Why a transaction did not commit.
-enum Abort {
-    Begin(StoreError),
-    Statement(StoreError),
-    Commit(StoreError),
 }
 
 impl Writer {
@@ -231,17 +224,7 @@ async fn commit<C: WriteConn>(conn: &mut C, batch: &mut [Op]) {
 
 /// Runs `batch` in one transaction; `Err` means nothing of it was committed.
 async fn run_batch<C: WriteConn>(conn: &mut C, batch: &mut [Op]) -> Result<(), Abort> {
-    conn.begin().await.map_err(Abort::Begin)?;
-    let outcome = run_ops(conn, batch).await;
-    let outcome = match outcome {
-        Ok(()) => conn.commit().await.map_err(Abort::Commit),
-        Err(error) => Err(Abort::Statement(error)),
-    };
-    if outcome.is_err() {
-        // The abort says what failed; a failed rollback adds nothing to it.
-        let _ = conn.rollback().await;
-    }
-    outcome
+    in_transaction(conn, async |conn| run_ops(conn, batch).await).await
 }
 
 async fn run_ops<C: WriteConn>(conn: &mut C, batch: &mut [Op]) -> Result<(), StoreError> {
@@ -252,14 +235,6 @@ async fn run_ops<C: WriteConn>(conn: &mut C, batch: &mut [Op]) -> Result<(), Sto
         }
     }
     Ok(())
-}
-
-impl Abort {
-    fn into_inner(self) -> StoreError {
-        match self {
-            Abort::Begin(error) | Abort::Statement(error) | Abort::Commit(error) => error,
-        }
-    }
 }
 
 pub(super) fn writer_gone() -> StoreError {

@@ -9,7 +9,7 @@
 
 use super::batch::{AcceptOp, FinishOp};
 use super::queries::{message_not_found, session_not_found, to_u32};
-use super::write::{Arg, WriteConn, columns};
+use super::write::{Abort, Arg, WriteConn, columns, in_transaction};
 use super::{Accepted, EntryStatus, ReplyStatus, StoreError};
 
 /// A failed statement (the transaction is spoiled), or the operation's own answer.
@@ -100,17 +100,11 @@ pub(super) async fn mark_interrupted<C: WriteConn>(
     conn: &mut C,
     session_id: &str,
 ) -> Result<Vec<(i64, String, String)>, StoreError> {
-    conn.begin().await?;
-    let marked = mark_interrupted_in_transaction(conn, session_id).await;
-    let committed = match marked {
-        Ok(marked) => conn.commit().await.map(|()| marked),
-        Err(error) => Err(error),
-    };
-    if committed.is_err() {
-        // The error says what failed; a failed rollback adds nothing to it.
-        let _ = conn.rollback().await;
-    }
-    committed
+    in_transaction(conn, async |conn| {
+        mark_interrupted_in_transaction(conn, session_id).await
+    })
+    .await
+    .map_err(Abort::into_inner)
 }
 
 async fn mark_interrupted_in_transaction<C: WriteConn>(

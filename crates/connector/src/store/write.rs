@@ -52,6 +52,40 @@ pub(super) trait WriteConn {
     ) -> impl Future<Output = Result<Vec<Row>, StoreError>> + Send;
 }
 
+/// Why a transaction did not commit; nothing of it was.
+pub(super) enum Abort {
+    Begin(StoreError),
+    /// A statement failed, which spoils the transaction.
+    Statement(StoreError),
+    Commit(StoreError),
+}
+
+impl Abort {
+    pub(super) fn into_inner(self) -> StoreError {
+        match self {
+            Abort::Begin(error) | Abort::Statement(error) | Abort::Commit(error) => error,
+        }
+    }
+}
+
+/// Runs `body` in one transaction on `conn`: committed when it succeeds, rolled back
+/// otherwise.
+pub(super) async fn in_transaction<C: WriteConn, T>(
+    conn: &mut C,
+    body: impl AsyncFnOnce(&mut C) -> Result<T, StoreError>,
+) -> Result<T, Abort> {
+    conn.begin().await.map_err(Abort::Begin)?;
+    let outcome = match body(conn).await {
+        Ok(done) => conn.commit().await.map(|()| done).map_err(Abort::Commit),
+        Err(error) => Err(Abort::Statement(error)),
+    };
+    if outcome.is_err() {
+        // The abort says what failed; a failed rollback adds nothing to it.
+        let _ = conn.rollback().await;
+    }
+    outcome
+}
+
 impl Cell {
     pub(super) fn int(&self, what: &str) -> Result<i64, StoreError> {
         match self {
