@@ -19,6 +19,9 @@ use futures::stream::BoxStream;
 use run::{common, request};
 use tokio_util::sync::CancellationToken;
 
+/// Long enough that only a hang reaches it.
+const HANG: Duration = Duration::from_secs(300);
+
 fn load(config: LocalConfig, max_tokens: u32) -> LocalAgent {
     let path = default_model_path();
     assert!(
@@ -26,28 +29,34 @@ fn load(config: LocalConfig, max_tokens: u32) -> LocalAgent {
         "the local model is missing at {}: run scripts/fetch-model.sh first",
         path.display()
     );
-    let mut common = common(Duration::from_secs(60));
+    // The agent's timeout only catches a hang here: it counts time queued behind other
+    // replies too, and on a loaded 2-core CI machine a queued reply was seen to wait over
+    // 60 s for its first chunk.
+    let mut common = common(HANG);
     common.max_tokens = Some(max_tokens);
     LocalAgent::load(&config, &common).unwrap()
 }
 
-fn small(parallel: u32, queue: usize) -> LocalConfig {
+/// A context of `context_size` cells shared by `parallel` slots. One llama.cpp thread:
+/// the harness runs two tests at once on this 2-core machine, and llama.cpp's workers
+/// spin while they wait, so two engines of two threads each starve one another.
+fn sized(context_size: u32, parallel: u32, queue: usize) -> LocalConfig {
     LocalConfig {
-        context_size: 1024,
+        context_size,
         parallel,
         queue,
+        threads: Some(1),
         ..LocalConfig::default()
     }
 }
 
+fn small(parallel: u32, queue: usize) -> LocalConfig {
+    sized(1024, parallel, queue)
+}
+
 /// `parallel` slots sharing a cache of 512 tokens.
 fn small_cache(parallel: u32, queue: usize) -> LocalConfig {
-    LocalConfig {
-        context_size: 512,
-        parallel,
-        queue,
-        ..LocalConfig::default()
-    }
+    sized(512, parallel, queue)
 }
 
 #[tokio::test]
@@ -107,7 +116,7 @@ async fn the_second_turn_sees_the_first() {
 #[tokio::test]
 async fn the_models_default_system_prompt_is_kept_without_a_configured_one() {
     let agent = load(small(1, 4), 8);
-    let mut common = common(Duration::from_secs(60));
+    let mut common = common(HANG);
     common.system_prompt = None;
     let bare = LocalAgent::load(&small(1, 4), &common).unwrap();
     let with_default = bare.render_prompt(&request("Hi", &[])).unwrap();
@@ -224,13 +233,7 @@ async fn a_full_queue_answers_busy_at_once() {
 
 #[tokio::test]
 async fn long_history_is_trimmed_to_fit() {
-    let config = LocalConfig {
-        context_size: 256,
-        parallel: 1,
-        queue: 2,
-        ..LocalConfig::default()
-    };
-    let agent = load(config, 16);
+    let agent = load(sized(256, 1, 2), 16);
     let long = "This is an old message that fills the context window with words. ".repeat(8);
     let history: Vec<(&str, &str)> = (0..6).map(|_| (long.as_str(), "Noted.")).collect();
     let outcome = run::run(&agent, request("Say hi.", &history)).await;
@@ -243,13 +246,7 @@ async fn long_history_is_trimmed_to_fit() {
 
 #[tokio::test]
 async fn a_message_too_long_for_the_context_fails_clearly() {
-    let config = LocalConfig {
-        context_size: 256,
-        parallel: 1,
-        queue: 2,
-        ..LocalConfig::default()
-    };
-    let agent = load(config, 16);
+    let agent = load(sized(256, 1, 2), 16);
     let outcome = run::run(&agent, request(&"word ".repeat(400), &[])).await;
     let error = outcome.error();
     assert_eq!(error.kind, AgentErrorKind::Failed);
