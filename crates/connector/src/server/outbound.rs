@@ -51,6 +51,16 @@ struct State {
     closed: bool,
 }
 
+impl State {
+    fn pop(&mut self) -> Option<Outgoing> {
+        let next = self.frames.pop_front()?;
+        if self.frames.is_empty() && self.frames.capacity() > KEEP_CAPACITY {
+            self.frames = VecDeque::new();
+        }
+        Some(next)
+    }
+}
+
 #[derive(Debug)]
 enum Outgoing {
     Frame(Message),
@@ -60,6 +70,10 @@ enum Outgoing {
 
 /// How long a close frame may take to go out before the socket is dropped anyway.
 const CLOSE_WRITE_TIMEOUT: Duration = Duration::from_secs(1);
+
+/// The most frames written with one flush: a reply whose chunks are always ready still
+/// reaches the client as it goes.
+const BURST: usize = 64;
 
 /// A queue that once held more than this many frames gives the memory back when it
 /// empties (a burst of chunks should not stay allocated for an idle connection).
@@ -175,10 +189,7 @@ impl Queue {
             let woken = self.wake.notified();
             {
                 let mut state = self.lock();
-                if let Some(next) = state.frames.pop_front() {
-                    if state.frames.is_empty() && state.frames.capacity() > KEEP_CAPACITY {
-                        state.frames = VecDeque::new();
-                    }
+                if let Some(next) = state.pop() {
                     return Some(next);
                 }
                 if state.handles == 0 {
@@ -187,6 +198,11 @@ impl Queue {
             }
             woken.await;
         }
+    }
+
+    /// What is queued now, if anything, without waiting.
+    fn try_next(&self) -> Option<Outgoing> {
+        self.lock().pop()
     }
 
     /// The writer is done: later pushes fail and what is queued is dropped.
@@ -204,16 +220,23 @@ async fn write(mut sink: SplitSink<WebSocket, Message>, queue: Arc<Queue>) {
 
 async fn write_queued(sink: &mut SplitSink<WebSocket, Message>, queue: &Queue) {
     let overflow = &queue.overflow;
+    let mut next = None;
     loop {
-        let next = tokio::select! {
-            biased;
-            () = overflow.cancelled() => break,
-            next = queue.next() => next,
+        let current = match next.take() {
+            Some(current) => Some(current),
+            None => tokio::select! {
+                biased;
+                () = overflow.cancelled() => break,
+                next = queue.next() => next,
+            },
         };
-        match next {
+        match current {
             Some(Outgoing::Frame(message)) => {
                 tokio::select! {
-                    sent = sink.send(message) => if sent.is_err() { return },
+                    sent = write_burst(sink, message, queue) => match sent {
+                        Ok(after) => next = after,
+                        Err(_) => return,
+                    },
                     () = overflow.cancelled() => break,
                 }
             }
@@ -231,6 +254,30 @@ async fn write_queued(sink: &mut SplitSink<WebSocket, Message>, queue: &Queue) {
     tracing::info!("closing a client that does not read its events");
     let reason = CloseReason::SlowConsumer;
     let _ = tokio::time::timeout(CLOSE_WRITE_TIMEOUT, sink.send(close_frame(reason))).await;
+}
+
+/// Writes `first` and the frames queued behind it (up to [`BURST`]) with one flush, so
+/// a turn's events (`ack`, `stream_start`, the chunks ready by then) leave in one write
+/// rather than a system call and a TCP segment each. Returns a close that ended the
+/// burst, to be written next.
+async fn write_burst(
+    sink: &mut SplitSink<WebSocket, Message>,
+    first: Message,
+    queue: &Queue,
+) -> Result<Option<Outgoing>, axum::Error> {
+    sink.feed(first).await?;
+    let mut after = None;
+    for _ in 1..BURST {
+        match queue.try_next() {
+            Some(Outgoing::Frame(message)) => sink.feed(message).await?,
+            close => {
+                after = close;
+                break;
+            }
+        }
+    }
+    sink.flush().await?;
+    Ok(after)
 }
 
 fn close_frame(reason: CloseReason) -> Message {
