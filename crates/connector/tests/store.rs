@@ -5,6 +5,7 @@
 mod test_db;
 
 use std::collections::BTreeSet;
+use std::time::Duration;
 
 use duplex_connector::store::{
     Accepted, EntryRole, EntryStatus, HistoryEntry, ReplyStatus, Store, StoreError,
@@ -597,5 +598,35 @@ async fn the_sqlite_file_is_created_in_wal_mode() {
     assert!(
         std::path::Path::new(&wal).exists(),
         "no WAL file next to {path}"
+    );
+}
+
+#[tokio::test]
+async fn the_sqlite_wal_is_checkpointed_while_the_store_is_open() {
+    // Commits never checkpoint; the checkpointer thread copies the WAL into the database
+    // file beside them. About 1.6 MB of messages is well under the 1,000 pages (4 MB)
+    // at which SQLite would checkpoint inside a commit by default.
+    let db = TestDb::sqlite().await;
+    let store = store_with_session(&db).await;
+    let path = std::path::PathBuf::from(db.url.trim_start_matches("sqlite://"));
+    let size = || std::fs::metadata(&path).map_or(0, |meta| meta.len());
+    let before = size();
+    let text = "x".repeat(8 * 1024);
+    for n in 0..200 {
+        let accepted = store
+            .accept_message("s1", &format!("m{n}"), &text, None, &[], 1000, 2000)
+            .await
+            .unwrap();
+        assert!(accepted.is_some());
+    }
+    for _ in 0..1000 {
+        if size() > before + 1_500_000 {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    panic!(
+        "the database file grew from {before} to {} bytes in 10 s: the WAL was not checkpointed",
+        size()
     );
 }

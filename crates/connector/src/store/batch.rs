@@ -9,9 +9,11 @@
 //! still follows the commit of what it reports. There is no timer: a batch is whatever
 //! queued while the previous one committed, so a lone write waits for nothing.
 //!
-//! On SQLite a batch is handed whole to the store's write thread (`sqlite_thread.rs`) and
-//! runs there synchronously; on PostgreSQL it runs on one pooled connection. The
-//! operations themselves are `ops.rs`, the same for both.
+//! On SQLite the store's write thread (`sqlite_thread.rs`) is the writer: operations go
+//! straight into its queue and it gathers and commits them itself, with no task between
+//! the caller and the connection. On PostgreSQL a tokio task gathers them and runs each
+//! batch on one pooled connection. The operations themselves are `ops.rs`, the same for
+//! both, and so is [`commit_and_answer`].
 //!
 //! Everything that must hold across nodes is still decided by the statements themselves
 //! (the session row is written first, then read), exactly as in a transaction of its own.
@@ -39,12 +41,14 @@ use super::{Accepted, EntryStatus, ReplyStatus, StoreError};
 /// The most operations one transaction commits.
 pub(super) const MAX_BATCH: usize = 256;
 
-/// The queue into the store's writer task.
+/// Where the turn path's writes are queued.
 #[derive(Debug, Clone)]
-pub(super) struct Writer {
-    /// Unbounded, yet bounded in practice: every caller awaits its answer, so at most one
-    /// operation per session task and per reply task is ever queued.
-    queue: mpsc::UnboundedSender<Op>,
+pub(super) enum Writer {
+    /// The write thread gathers the batches itself.
+    Sqlite(SqliteThread),
+    /// Into the writer task. Unbounded, yet bounded in practice: every caller awaits its
+    /// answer, so at most one operation per session task and per reply task is queued.
+    Postgres(mpsc::UnboundedSender<Op>),
 }
 
 /// A user message to accept (see [`Store::accept_message`](super::Store::accept_message)).
@@ -75,12 +79,12 @@ pub(super) struct FinishOp {
 }
 
 /// One queued operation with the caller waiting for its answer.
-enum Op {
+pub(super) enum Op {
     Accept(Pending<AcceptOp, Option<Accepted>>),
     Finish(Pending<FinishOp, ReplyStatus>),
 }
 
-struct Pending<Req, Res> {
+pub(super) struct Pending<Req, Res> {
     req: Req,
     /// Set once the operation ran; final only after the commit.
     done: Option<Result<Res, StoreError>>,
@@ -88,12 +92,17 @@ struct Pending<Req, Res> {
 }
 
 impl Writer {
-    /// Starts the writer task on the current runtime; it ends when the last `Writer` is
-    /// dropped.
+    /// The writer for `writes`; on PostgreSQL this starts the writer task on the current
+    /// runtime, which ends when the last `Writer` is dropped.
     pub(super) fn spawn(writes: Writes) -> Writer {
-        let (queue, ops) = mpsc::unbounded_channel();
-        tokio::spawn(run(writes, ops));
-        Writer { queue }
+        match writes {
+            Writes::Sqlite(thread) => Writer::Sqlite(thread),
+            Writes::Postgres(pool) => {
+                let (queue, ops) = mpsc::unbounded_channel();
+                tokio::spawn(run_postgres(PgWrite::new(pool), ops));
+                Writer::Postgres(queue)
+            }
+        }
     }
 
     pub(super) async fn accept(&self, req: AcceptOp) -> Result<Option<Accepted>, StoreError> {
@@ -109,7 +118,10 @@ impl Writer {
     }
 
     fn submit(&self, op: Op) -> Result<(), StoreError> {
-        self.queue.send(op).map_err(|_| writer_gone())
+        match self {
+            Writer::Sqlite(thread) => thread.submit(op),
+            Writer::Postgres(queue) => queue.send(op).map_err(|_| writer_gone()),
+        }
     }
 }
 
@@ -153,44 +165,22 @@ impl Op {
     }
 }
 
-/// Where the writer's batches run.
-enum BatchConn {
-    Sqlite(SqliteThread),
-    Postgres(PgWrite),
+async fn run_postgres(mut conn: PgWrite, mut ops: mpsc::UnboundedReceiver<Op>) {
+    let mut batch = Vec::with_capacity(MAX_BATCH);
+    while ops.recv_many(&mut batch, MAX_BATCH).await > 0 {
+        commit_and_answer(&mut conn, &mut batch).await;
+    }
 }
 
-async fn run(writes: Writes, mut ops: mpsc::UnboundedReceiver<Op>) {
-    let mut batch = Vec::with_capacity(MAX_BATCH);
-    let mut conn = match writes {
-        Writes::Sqlite(thread) => BatchConn::Sqlite(thread),
-        Writes::Postgres(pool) => BatchConn::Postgres(PgWrite::new(pool)),
-    };
-    while ops.recv_many(&mut batch, MAX_BATCH).await > 0 {
-        // Stable: a session's operations keep their arrival order.
-        batch.sort_by(|a, b| a.session_id().cmp(b.session_id()));
-        match &mut conn {
-            BatchConn::Sqlite(thread) => {
-                // The whole batch in one hand-off: it runs on the write thread, which
-                // never waits inside it, so `block_on` only drives a finished future.
-                let mut taken = std::mem::take(&mut batch);
-                match thread
-                    .call(move |conn| {
-                        futures::executor::block_on(commit(conn, &mut taken));
-                        taken
-                    })
-                    .await
-                {
-                    Ok(done) => batch = done,
-                    // The thread is gone with the operations; each caller hears it.
-                    Err(_) => continue,
-                }
-            }
-            BatchConn::Postgres(conn) => commit(conn, &mut batch).await,
-        }
-        crate::metrics::store_batch(batch.len());
-        for op in batch.drain(..) {
-            op.answer();
-        }
+/// Runs and commits the operations in `batch` (emptying it), then answers each caller:
+/// only after the commit, so what an answer reports is on record.
+pub(super) async fn commit_and_answer<C: WriteConn>(conn: &mut C, batch: &mut Vec<Op>) {
+    // Stable: a session's operations keep their arrival order.
+    batch.sort_by(|a, b| a.session_id().cmp(b.session_id()));
+    commit(conn, batch).await;
+    crate::metrics::store_batch(batch.len());
+    for op in batch.drain(..) {
+        op.answer();
     }
 }
 

@@ -17,10 +17,13 @@
 //! - `ops`: every write, written once over `write::WriteConn`, which `pg_write` (sqlx)
 //!   and `sqlite_thread` (rusqlite, the one SQLite write connection on its own thread)
 //!   implement.
-//! - `batch`: the group-commit writer, which commits the turn path's writes (accepted
-//!   messages, finished replies) of all sessions in shared transactions.
+//! - `batch`: group commit, which commits the turn path's writes (accepted messages,
+//!   finished replies) of all sessions in shared transactions; on SQLite the write
+//!   thread runs it, on PostgreSQL a writer task.
+//! - `checkpoint`: SQLite's WAL checkpoints, on a thread of their own.
 
 mod batch;
+mod checkpoint;
 mod connect;
 mod ops;
 mod pg_write;
