@@ -22,14 +22,12 @@ use rusqlite::Connection;
 use super::StoreError;
 use super::sqlite_thread::thread_error;
 
-/// At this many pages in the WAL (4 KiB each) a checkpoint starts right after the last.
-const BUSY_PAGES: i64 = 1_000;
-/// At this many the WAL is reset, holding writes back for the end of the copy.
-const RESTART_PAGES: i64 = 8_000;
-/// The pause between checkpoints while the WAL stays small.
-const IDLE_PAUSE: Duration = Duration::from_millis(200);
-/// The pause while it is not.
-const BUSY_PAUSE: Duration = Duration::from_millis(5);
+/// The pause between checkpoints: each copies what was committed since the last, and
+/// every one syncs two files, so they are spaced out rather than run back to back.
+const PAUSE: Duration = Duration::from_millis(100);
+/// At this many pages in the WAL (4 KiB each, 64 MiB) it is reset, holding writes back
+/// for the end of the copy.
+const RESTART_PAGES: i64 = 16_000;
 
 /// Keeps the checkpointer running; it stops when this is dropped.
 pub(super) struct Running {
@@ -47,23 +45,17 @@ pub(super) fn start(conn: Connection) -> Result<Running, StoreError> {
 }
 
 fn run(conn: &Connection, stopped: &mpsc::Receiver<()>) {
-    let mut pause = IDLE_PAUSE;
     // Nothing is ever sent: the wait ends with the pause, or when `Running` is dropped.
-    while let Err(mpsc::RecvTimeoutError::Timeout) = stopped.recv_timeout(pause) {
-        pause = match checkpoint(conn, "PASSIVE") {
-            Ok(pages) if pages >= RESTART_PAGES => {
-                if let Err(error) = checkpoint(conn, "RESTART") {
-                    tracing::warn!(%error, "a SQLite WAL restart checkpoint failed; retrying");
-                }
-                BUSY_PAUSE
+    while let Err(mpsc::RecvTimeoutError::Timeout) = stopped.recv_timeout(PAUSE) {
+        let checked = checkpoint(conn, "PASSIVE").and_then(|pages| {
+            if pages >= RESTART_PAGES {
+                checkpoint(conn, "RESTART")?;
             }
-            Ok(pages) if pages >= BUSY_PAGES => BUSY_PAUSE,
-            Ok(_) => IDLE_PAUSE,
-            Err(error) => {
-                tracing::warn!(%error, "a SQLite checkpoint failed; retrying");
-                IDLE_PAUSE
-            }
-        };
+            Ok(())
+        });
+        if let Err(error) = checked {
+            tracing::warn!(%error, "a SQLite checkpoint failed; it is tried again shortly");
+        }
     }
 }
 
