@@ -11,7 +11,8 @@ use std::io::IsTerminal;
 
 use tracing::{Level, Metadata};
 use tracing_subscriber::Layer;
-use tracing_subscriber::filter::{EnvFilter, FilterExt, filter_fn};
+use tracing_subscriber::filter::{EnvFilter, FilterExt, LevelFilter, filter_fn};
+use tracing_subscriber::layer::Filter;
 use tracing_subscriber::layer::SubscriberExt;
 use tracing_subscriber::util::SubscriberInitExt;
 
@@ -27,7 +28,7 @@ pub enum LogFormat {
 /// Installs the process-wide subscriber writing to stderr.
 pub fn init(format: LogFormat) {
     let wanted = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
-    let filter = wanted.and(filter_fn(|metadata| !carries_frame_payloads(metadata)));
+    let filter = without_frame_payloads(wanted);
     let layer = tracing_subscriber::fmt::layer().with_writer(std::io::stderr);
     let layer = match format {
         LogFormat::Plain => layer
@@ -37,6 +38,17 @@ pub fn init(format: LogFormat) {
         LogFormat::Json => layer.json().with_filter(filter).boxed(),
     };
     tracing_subscriber::registry().with(layer).init();
+}
+
+/// `wanted`, less the events that may carry a frame's payload.
+fn without_frame_payloads<S>(wanted: EnvFilter) -> impl Filter<S> {
+    // The hint says this filter only ever removes events, so the combined filter's most
+    // verbose level is `wanted`'s; without one it would have none, and every `trace!` of
+    // every library (tungstenite's `log` records of each frame, say) would be built and
+    // dispatched before being dropped here.
+    let frames_dropped = filter_fn(|metadata| !carries_frame_payloads(metadata))
+        .with_max_level_hint(LevelFilter::TRACE);
+    wanted.and(frames_dropped)
 }
 
 /// Whether an event may hold a WebSocket frame's payload (and so a client's secret).
@@ -55,7 +67,17 @@ fn is_frame_logger(target: &str) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use super::is_frame_logger;
+    use tracing_subscriber::filter::{EnvFilter, LevelFilter};
+    use tracing_subscriber::layer::Filter;
+
+    use super::{is_frame_logger, without_frame_payloads};
+
+    #[test]
+    fn the_filter_is_no_more_verbose_than_rust_log() {
+        // So that `log` and `tracing` skip what it would drop before building it.
+        let filter = without_frame_payloads::<tracing_subscriber::Registry>(EnvFilter::new("warn"));
+        assert_eq!(filter.max_level_hint(), Some(LevelFilter::WARN));
+    }
 
     #[test]
     fn frame_loggers_are_the_websocket_libraries_and_their_modules() {
