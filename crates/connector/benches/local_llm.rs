@@ -31,7 +31,7 @@ fn request(n: usize) -> AgentRequest {
         message_id: format!("m-{n}"),
         message: format!("Write a long, detailed story about dragon number {n} and its travels."),
         context: None,
-        history: Vec::new(),
+        history: [].into(),
     }
 }
 

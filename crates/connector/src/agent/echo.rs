@@ -181,11 +181,12 @@ mod tests {
             message_id: "m".to_owned(),
             message: message.to_owned(),
             context: None,
-            history: vec![super::super::Turn {
+            history: [super::super::Turn {
                 role: super::super::Role::User,
                 agent: None,
-                content: "earlier words here".to_owned(),
-            }],
+                content: "earlier words here".into(),
+            }]
+            .into(),
         };
         agent
             .reply(request, CancellationToken::new())

@@ -14,6 +14,8 @@ pub mod openai;
 pub mod prompt;
 pub mod webhook;
 
+use std::sync::Arc;
+
 use futures::stream::BoxStream;
 use serde_json::Value;
 use tokio_util::sync::CancellationToken;
@@ -28,16 +30,18 @@ pub struct AgentRequest {
     pub message: String,
     /// `payload.context` as the client sent it.
     pub context: Option<Value>,
-    /// Completed earlier turns of the session, oldest first.
-    pub history: Vec<Turn>,
+    /// Completed earlier turns of the session, oldest first. Shared: every reply of a
+    /// turn gets the same one, and its texts are the session's own copies (`Arc<str>`),
+    /// so a turn costs no copy of a long history.
+    pub history: Arc<[Turn]>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Turn {
     pub role: Role,
     /// For assistant turns, the agent that spoke.
-    pub agent: Option<String>,
-    pub content: String,
+    pub agent: Option<Arc<str>>,
+    pub content: Arc<str>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

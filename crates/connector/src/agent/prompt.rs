@@ -26,13 +26,13 @@ pub fn chat_messages(system_prompt: Option<&str>, request: &AgentRequest) -> Vec
             content: system.to_owned(),
         });
     }
-    for turn in &request.history {
+    for turn in request.history.iter() {
         messages.push(ChatMessage {
             role: match turn.role {
                 Role::User => "user",
                 Role::Assistant => "assistant",
             },
-            content: turn.content.clone(),
+            content: turn.content.to_string(),
         });
     }
     messages.push(ChatMessage {
@@ -76,7 +76,7 @@ mod tests {
             message_id: "m".into(),
             message: "And now?".into(),
             context,
-            history,
+            history: history.into(),
         }
     }
 

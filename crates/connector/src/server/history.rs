@@ -8,6 +8,8 @@
 //! the session drops this copy and reads the store again at its next turn. The store
 //! stays the record; this is a cache of it.
 
+use std::sync::Arc;
+
 use crate::agent::{Role, Turn};
 use crate::store::{EntryRole, EntryStatus, HistoryEntry};
 
@@ -23,9 +25,9 @@ pub(super) struct History {
 struct Message {
     number: u32,
     id: String,
-    text: String,
+    text: Arc<str>,
     /// `(agent, text)` of the replies that completed, in agent order.
-    replies: Vec<(String, String)>,
+    replies: Vec<(Arc<str>, Arc<str>)>,
 }
 
 impl History {
@@ -42,7 +44,7 @@ impl History {
                     history.messages.push(Message {
                         number: entry.message_number,
                         id: entry.message_id,
-                        text: entry.text,
+                        text: entry.text.into(),
                         replies: Vec::new(),
                     });
                 }
@@ -73,7 +75,7 @@ impl History {
         self.messages.push(Message {
             number,
             id: id.to_owned(),
-            text: text.to_owned(),
+            text: text.into(),
             replies: Vec::new(),
         });
         self.next = number + 1;
@@ -84,14 +86,16 @@ impl History {
     pub(super) fn completed(&mut self, message_id: &str, agent: String, text: String) {
         // Recent messages are the likely ones: search from the end.
         if let Some(message) = self.messages.iter_mut().rev().find(|m| m.id == message_id) {
-            let at = message.replies.partition_point(|(other, _)| *other < agent);
-            message.replies.insert(at, (agent, text));
+            let at = message
+                .replies
+                .partition_point(|(other, _)| **other < *agent);
+            message.replies.insert(at, (agent.into(), text.into()));
         }
     }
 
     /// What an agent answering message `number` is shown: every earlier user message,
     /// each followed by the replies to it that completed.
-    pub(super) fn before(&self, number: u32) -> Vec<Turn> {
+    pub(super) fn before(&self, number: u32) -> Arc<[Turn]> {
         let mut turns = Vec::new();
         for message in self.messages.iter().take_while(|m| m.number < number) {
             turns.push(Turn {
@@ -105,7 +109,7 @@ impl History {
                 content: text.clone(),
             }));
         }
-        turns
+        turns.into()
     }
 }
 
@@ -142,8 +146,8 @@ mod tests {
     fn shown(history: &History, number: u32) -> Vec<String> {
         history
             .before(number)
-            .into_iter()
-            .map(|turn| match turn.agent {
+            .iter()
+            .map(|turn| match &turn.agent {
                 Some(agent) => format!("{agent}: {}", turn.content),
                 None => format!("user: {}", turn.content),
             })

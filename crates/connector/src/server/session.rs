@@ -561,7 +561,7 @@ impl Session {
             running.stop.stop(ReplyOutcome::Cancelled);
         } else if let Some(position) = self.queue.iter().position(|turn| turn.id == id) {
             let turn = self.queue.remove(position).expect("the position exists");
-            self.spawn_replies(turn, Vec::new(), Some(ReplyOutcome::Cancelled));
+            self.spawn_replies(turn, Arc::from([]), Some(ReplyOutcome::Cancelled));
         } else {
             tracing::debug!(message_id = %id, "cancel for a message with no reply running");
         }
@@ -606,7 +606,7 @@ impl Session {
         let history = self
             .history
             .as_ref()
-            .map_or_else(Vec::new, |history| history.before(turn.number));
+            .map_or_else(|| Arc::from([]), |history| history.before(turn.number));
         self.active = Some(turn.id.clone());
         self.spawn_replies(turn, history, None);
     }
@@ -616,7 +616,7 @@ impl Session {
     fn spawn_replies(
         &mut self,
         turn: PendingTurn,
-        history: Vec<Turn>,
+        history: Arc<[Turn]>,
         stopped: Option<ReplyOutcome>,
     ) {
         let stop = StopSignal::default();
@@ -689,7 +689,7 @@ impl Session {
         }
         self.active = None;
         while let Some(turn) = self.queue.pop_front() {
-            self.spawn_replies(turn, Vec::new(), Some(ReplyOutcome::Interrupted));
+            self.spawn_replies(turn, Arc::from([]), Some(ReplyOutcome::Interrupted));
         }
         let waited = tokio::time::timeout(STOP_WAIT, async {
             while !self.running.is_empty() {

@@ -146,7 +146,7 @@ impl Agent for WebhookAgent {
             }
         };
         // What the usage estimate counts when the webhook reports none.
-        let mut prompt: String = request.history.iter().map(|t| t.content.as_str()).collect();
+        let mut prompt: String = request.history.iter().map(|t| &*t.content).collect();
         prompt.push_str(&request.message);
         let prompt = Arc::new(prompt);
         let (retry, timeout) = (inner.retry, inner.timeout);
