@@ -100,6 +100,8 @@ impl SqliteThread {
     }
 }
 
+/// A connection to the store's database file, as the write thread and the checkpointer
+/// each hold one.
 pub(super) fn open(path: &Path, busy_timeout: Duration) -> Result<Connection, StoreError> {
     let conn = Connection::open_with_flags(
         path,
@@ -109,6 +111,7 @@ pub(super) fn open(path: &Path, busy_timeout: Duration) -> Result<Connection, St
     Ok(conn)
 }
 
+/// The store could not start its `which` thread.
 pub(super) fn thread_error(which: &str, error: &std::io::Error) -> StoreError {
     StoreError::Commit {
         detail: format!("cannot start the SQLite {which} thread: {error}"),
