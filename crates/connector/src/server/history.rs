@@ -52,7 +52,7 @@ impl History {
                     history.completed(
                         &entry.message_id,
                         entry.agent.unwrap_or_default(),
-                        entry.text,
+                        entry.text.into(),
                     );
                 }
                 EntryRole::Agent => {}
@@ -83,13 +83,13 @@ impl History {
     }
 
     /// Records `agent`'s completed reply to `message_id`.
-    pub(super) fn completed(&mut self, message_id: &str, agent: String, text: String) {
+    pub(super) fn completed(&mut self, message_id: &str, agent: String, text: Arc<str>) {
         // Recent messages are the likely ones: search from the end.
         if let Some(message) = self.messages.iter_mut().rev().find(|m| m.id == message_id) {
             let at = message
                 .replies
                 .partition_point(|(other, _)| **other < *agent);
-            message.replies.insert(at, (agent.into(), text.into()));
+            message.replies.insert(at, (agent.into(), text));
         }
     }
 

@@ -50,7 +50,7 @@ pub(super) struct ReplyDone {
     pub message_id: String,
     pub agent: String,
     /// The reply's text when it is stored as completed (what later turns are shown).
-    pub completed: Option<String>,
+    pub completed: Option<Arc<str>>,
 }
 
 /// Stops every reply of one message, with the outcome their end events report.
@@ -132,7 +132,7 @@ pub(super) async fn run(job: ReplyJob) {
             now_ms(),
         )
         .await;
-    let completed = matches!(stored, Ok(ReplyStatus::Completed)).then(|| text.clone());
+    let completed = matches!(stored, Ok(ReplyStatus::Completed)).then(|| Arc::from(text.as_str()));
     let outcome = match stored {
         Ok(ReplyStatus::Interrupted) if outcome != ReplyOutcome::Interrupted => {
             // A resume (this client reconnecting faster than its drop was noticed, or
